@@ -1,0 +1,34 @@
+import { ConfigError } from "./errors";
+import { BOOLEAN_KEYS, INTEGER_KEYS, OBJECT_KEYS } from "./raw";
+
+/**
+ * Pulumi hands a program its config as `project:key` → string (objects as JSON, booleans as "true").
+ * This turns the project's keys back into typed values so the validator sees what the user wrote.
+ * Pure: the program passes `pulumi.runtime.allConfig()`, tests pass a literal.
+ */
+export function readRawConfig(all: Record<string, string>, project: string): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    const problems: string[] = [];
+    for (const [fullKey, value] of Object.entries(all)) {
+        const sep = fullKey.indexOf(":");
+        if (fullKey.slice(0, sep) !== project) continue;
+        const key = fullKey.slice(sep + 1);
+        if ((OBJECT_KEYS as readonly string[]).includes(key)) {
+            try {
+                raw[key] = JSON.parse(value);
+            } catch {
+                problems.push(`${fullKey} must be an object (a YAML map under the key), got ${JSON.stringify(value)}.`);
+            }
+        } else if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
+            if (value !== "true" && value !== "false") problems.push(`${fullKey} is ${JSON.stringify(value)}; allowed values: true, false.`);
+            raw[key] = value === "true";
+        } else if ((INTEGER_KEYS as readonly string[]).includes(key)) {
+            if (!/^-?\d+$/.test(value.trim())) problems.push(`${fullKey} is ${JSON.stringify(value)}; it must be a whole number.`);
+            raw[key] = Number(value);
+        } else {
+            raw[key] = value;
+        }
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return raw;
+}

@@ -1,0 +1,356 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+import { cronProblem } from "./cron";
+import { ENGINE_PROFILES } from "./engines";
+import { ConfigError } from "./errors";
+import { describeIssues, show } from "./issues";
+import { SizePreset, sizePreset } from "./presets";
+import { backupSchema, clusterSchema, databaseEntrySchema, networkSchema, RawDatabaseEntry, replicasSchema, stackSchema } from "./raw";
+import {
+    BAKEABLE_ENGINES, Cloud, Engine, ENGINE_VERSIONS, Placement, PLACEMENTS_BY_CLOUD, REPLICA_SUPPORT, ReplicaKind, Size,
+    STREAMING_ENGINES_SELF_HOSTED, WORLD_CIDRS,
+} from "./schema";
+
+/** A database after defaults, overrides and every cross-key rule: what the placements build from. */
+export interface DatabaseSpec {
+    /** Normalised name: a DNS label, used for every child resource name. */
+    readonly name: string;
+    /** SQL identifier of the application database (`-` becomes `_`). */
+    readonly databaseName: string;
+    readonly cloud: Cloud;
+    readonly placement: Placement;
+    readonly engine: Engine;
+    readonly engineVersion: string;
+    readonly size: Size;
+    readonly preset: SizePreset;
+    readonly highAvailability: boolean;
+    readonly backupRetentionDays: number;
+    readonly deletionProtection: boolean;
+    readonly replicas: ReplicaSpec;
+    readonly network: NetworkSpec;
+    readonly cluster: ClusterSpec;
+    readonly backup: BackupSpec;
+    readonly alertEmail?: string;
+    readonly image: string;
+    readonly exporterImage: string;
+}
+export interface ReplicaSpec {
+    readonly kind: ReplicaKind;
+    readonly count: number;
+    readonly schedule?: string;
+    readonly maxStalenessMinutes?: number;
+    readonly dump?: string;
+    readonly image?: string;
+    readonly mode: "service" | "sidecar";
+    readonly maxReplicas?: number;
+}
+export interface NetworkSpec {
+    readonly existingNetworkId?: string;
+    readonly existingSubnetIds: string[];
+    readonly allowedCidrs: string[];
+    readonly allowedNamespaces: string[];
+    readonly allowedPodLabels: Record<string, string>;
+    readonly allowedSecurityGroupIds: string[];
+    readonly allowedTags: string[];
+}
+export interface ClusterSpec {
+    /** True when the stack configured a cluster explicitly (kubeconfig, context or create). */
+    readonly configured: boolean;
+    readonly kubeconfig?: string;
+    readonly context?: string;
+    readonly namespace: string;
+    /** The program creates the namespace only when it picked the name itself. */
+    readonly createNamespace: boolean;
+    readonly storageClass?: string;
+    readonly prometheusOperator: boolean;
+    readonly monitoringNamespace: string;
+    readonly create: boolean;
+}
+export interface BackupSpec {
+    readonly schedule: string;
+    readonly destination: "pvc" | `s3://${string}` | `gs://${string}`;
+    readonly credentialsSecret?: string;
+}
+export interface StackSpec {
+    readonly cloud: Cloud;
+    readonly databases: DatabaseSpec[];
+}
+
+export const DEFAULT_DATABASE = "app";
+export const DEFAULT_BACKUP_SCHEDULE = "17 3 * * *";
+const NAME_PATTERN = /^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$/;
+
+const SHAPES: Record<string, z.ZodObject> = {
+    replicas: replicasSchema,
+    network: networkSchema,
+    cluster: clusterSchema,
+    backup: backupSchema,
+};
+
+/**
+ * Validates raw stack config (already typed: objects parsed, booleans and numbers converted) and
+ * resolves it into one spec per database. Pure: throws ConfigError listing every problem, each naming
+ * its key as `<project>:<path>`, the bad value and the allowed values.
+ */
+export function resolveStack(raw: unknown, project = "dbplace"): StackSpec {
+    const key = (path: PropertyKey[]) => `${project}:${path.map(String).join(".")}`;
+    const parsed = stackSchema.safeParse(raw, { reportInput: true });
+    if (!parsed.success) {
+        throw new ConfigError(describeIssues(parsed.error, key, allowedAt));
+    }
+    const stack = parsed.data;
+    const problems: string[] = [];
+    const entries: [string, RawDatabaseEntry, string[]][] = stack.databases
+        ? Object.entries(stack.databases).map(([n, e]) => [n, e, ["databases", n]])
+        : [[DEFAULT_DATABASE, {}, []]];
+    if (stack.databases && entries.length === 0) {
+        problems.push(`${key(["databases"])} is empty; list at least one database or remove the key to get one named "${DEFAULT_DATABASE}".`);
+    }
+
+    const seen = new Map<string, string>();
+    const databases: DatabaseSpec[] = [];
+    for (const [rawName, entry, base] of entries) {
+        const name = normaliseName(rawName);
+        const at = (...path: string[]) => key([...base, ...path]);
+        if (!NAME_PATTERN.test(name)) {
+            problems.push(`${key(base)}: database name "${rawName}" becomes "${name}", which is not a valid name; use 1-30 lower-case letters, digits and dashes, starting with a letter.`);
+            continue;
+        }
+        const earlier = seen.get(name);
+        if (earlier !== undefined) {
+            problems.push(`${key(base)}: database names "${earlier}" and "${rawName}" both normalise to "${name}"; rename one of them.`);
+            continue;
+        }
+        seen.set(name, rawName);
+        const spec = resolveDatabase(name, stack.cloud, merge(stack, entry), (path, problem) => {
+            const inEntry = entry[path[0] as keyof RawDatabaseEntry] !== undefined;
+            problems.push(`${inEntry ? at(...path) : key(path)} ${problem}`);
+        });
+        if (spec) databases.push(spec);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return { cloud: stack.cloud, databases };
+}
+
+/** Entry keys override stack-wide keys; `network`, `cluster` and `backup` merge per field, `replicas` is replaced whole. */
+function merge(stack: RawDatabaseEntry, entry: RawDatabaseEntry): RawDatabaseEntry {
+    const merged: RawDatabaseEntry = { ...stripStackOnly(stack), ...entry };
+    for (const k of ["network", "cluster", "backup"] as const) {
+        if (stack[k] || entry[k]) (merged as Record<string, unknown>)[k] = { ...stack[k], ...entry[k] };
+    }
+    return merged;
+}
+
+function stripStackOnly(stack: RawDatabaseEntry & { cloud?: unknown; databases?: unknown }): RawDatabaseEntry {
+    const { cloud: _c, databases: _d, ...rest } = stack;
+    return rest;
+}
+
+export function normaliseName(name: string): string {
+    return name.trim().toLowerCase().replace(/[\s_.]+/g, "-");
+}
+
+function allowedAt(path: PropertyKey[]): string[] | undefined {
+    if (path.length === 0) return Object.keys(stackSchema.shape);
+    if (path.length === 2 && path[0] === "databases") return Object.keys(databaseEntrySchema.shape);
+    const shape = SHAPES[String(path[path.length - 1])];
+    return shape ? Object.keys(shape.shape) : undefined;
+}
+
+type Report = (path: string[], problem: string) => void;
+
+function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, report: Report): DatabaseSpec | undefined {
+    let ok = true;
+    const fail: Report = (p, m) => {
+        ok = false;
+        report(p, m);
+    };
+
+    const placement = e.placement;
+    const allowedPlacements = PLACEMENTS_BY_CLOUD[cloud];
+    if (placement === undefined) {
+        fail(["placement"], `is required; allowed values on cloud "${cloud}": ${allowedPlacements.join(", ")}.`);
+        return undefined;
+    }
+    if (!allowedPlacements.includes(placement)) {
+        fail(["placement"], `is "${placement}", which is not available on cloud "${cloud}"; allowed values: ${allowedPlacements.join(", ")}.`);
+        return undefined;
+    }
+    const engine = e.engine ?? "postgres";
+    const versions = ENGINE_VERSIONS[engine];
+    const engineVersion = e.engineVersion ?? versions[versions.length - 1];
+    if (!versions.includes(engineVersion)) {
+        fail(["engineVersion"], `is "${engineVersion}", which is not a supported ${engine} major version; allowed values: ${versions.join(", ")}.`);
+    }
+    const size = e.size ?? "small";
+    const selfHosted = placement === "docker" || placement === "cluster";
+
+    if (e.highAvailability && placement === "docker") {
+        fail(["highAvailability"], `is true, but placement "docker" is a single local container; use placement cluster, vm or managed for high availability, or set it to false.`);
+    }
+
+    const replicas = resolveReplicas(cloud, placement, engine, e, fail);
+    const network = resolveNetwork(e, fail);
+    const cluster = resolveCluster(name, cloud, e, fail);
+    const backup = resolveBackup(e, fail);
+    if (e.alertEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e.alertEmail)) {
+        fail(["alertEmail"], `is ${show(e.alertEmail)}, which is not an email address.`);
+    }
+    if (!selfHosted && e.image !== undefined) {
+        fail(["image"], `only applies to placements docker and cluster; placement "${placement}" uses the cloud's own engine build.`);
+    }
+    if (!ok || !replicas || !cluster || !backup) return undefined;
+
+    const profile = ENGINE_PROFILES[engine];
+    return {
+        name,
+        databaseName: name.replace(/-/g, "_"),
+        cloud,
+        placement,
+        engine,
+        engineVersion,
+        size,
+        preset: sizePreset(cloud, placement, size, engine),
+        highAvailability: e.highAvailability ?? false,
+        backupRetentionDays: e.backupRetentionDays ?? 7,
+        deletionProtection: e.deletionProtection ?? true,
+        replicas,
+        network,
+        cluster,
+        backup,
+        alertEmail: e.alertEmail,
+        image: e.image ?? profile.defaultImage(engineVersion),
+        exporterImage: e.exporterImage ?? profile.defaultExporterImage,
+    };
+}
+
+function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: RawDatabaseEntry, fail: Report): ReplicaSpec | undefined {
+    const r = e.replicas ?? { kind: "none" as const };
+    const kind = r.kind;
+    const count = r.count ?? (kind === "none" ? 0 : 2);
+    let ok = true;
+    const bad = (field: string, msg: string) => {
+        ok = false;
+        fail(["replicas", field], msg);
+    };
+    if (kind === "none") {
+        if (count > 0) bad("count", `is ${count}, but replicas.kind is "none"; set replicas.kind to baked or streaming, or remove the count.`);
+        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "mode", "maxReplicas"] as const) {
+            if (r[k] !== undefined) bad(k, `only applies when replicas.kind is baked; it is "none".`);
+        }
+        return ok ? { kind, count: 0, mode: "service" } : undefined;
+    }
+    const host = REPLICA_SUPPORT[cloud][placement]?.[kind];
+    if (!host) {
+        const available = Object.keys(REPLICA_SUPPORT[cloud][placement] ?? {});
+        bad("kind", `is "${kind}", which placement "${placement}" on cloud "${cloud}" does not offer; allowed values: none${available.map((k) => `, ${k}`).join("")}.`);
+    }
+    if (kind === "baked") {
+        if (!BAKEABLE_ENGINES.includes(engine)) {
+            bad("kind", `is "baked", but engine "${engine}" cannot be baked yet; baked replicas support: ${BAKEABLE_ENGINES.join(", ")}. Use replicas.kind streaming or none.`);
+        }
+        if (host === "cluster" && !e.cluster?.kubeconfig && !e.cluster?.context && !e.cluster?.create) {
+            bad("kind", `is "baked", but placement "${placement}" has nowhere to run replica containers; set cluster.kubeconfig, cluster.context or cluster.create so they run on a Kubernetes cluster.`);
+        }
+        if (r.dump !== undefined && r.image !== undefined) bad("image", `and replicas.dump are both set; give one: a dump to bake, or an image already baked.`);
+        if ((r.mode !== undefined || r.maxReplicas !== undefined) && placement === "docker") {
+            bad(r.mode !== undefined ? "mode" : "maxReplicas", `only applies to replicas running on Kubernetes; placement "docker" runs them as containers.`);
+        }
+        if (r.mode === "sidecar" && r.maxReplicas !== undefined) bad("maxReplicas", `has no effect in sidecar mode: the application's own Deployment decides how many replicas run.`);
+        if (r.maxReplicas !== undefined && r.maxReplicas < count) bad("maxReplicas", `is ${r.maxReplicas}, below replicas.count ${count}; the autoscaler ceiling must be at least the count.`);
+    } else {
+        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "mode", "maxReplicas"] as const) {
+            if (r[k] !== undefined) bad(k, `only applies when replicas.kind is baked; it is "${kind}".`);
+        }
+        if ((placement === "docker" || placement === "cluster") && !STREAMING_ENGINES_SELF_HOSTED.includes(engine)) {
+            bad("kind", `is "streaming", but placement "${placement}" streams ${STREAMING_ENGINES_SELF_HOSTED.join(", ")} only; engine "${engine}" needs placement managed for read replicas.`);
+        }
+    }
+    if (count === 0) bad("count", `is 0 with replicas.kind "${kind}"; use at least 1, or set replicas.kind to none.`);
+    if (r.schedule !== undefined) {
+        const problem = cronProblem(r.schedule);
+        if (problem) bad("schedule", `is ${show(r.schedule)}, not a valid cron schedule: ${problem}.`);
+    }
+    if (!ok) return undefined;
+    return {
+        kind,
+        count,
+        schedule: r.schedule,
+        maxStalenessMinutes: r.maxStalenessMinutes,
+        dump: r.dump,
+        image: r.image,
+        mode: r.mode ?? "service",
+        maxReplicas: r.maxReplicas,
+    };
+}
+
+function resolveNetwork(e: RawDatabaseEntry, fail: Report): NetworkSpec {
+    const n = e.network ?? {};
+    (n.allowedCidrs ?? []).forEach((cidr, i) => {
+        const problem = cidrProblem(cidr);
+        if (problem) fail(["network", "allowedCidrs", String(i)], `is ${show(cidr)}: ${problem}.`);
+    });
+    return {
+        existingNetworkId: n.existingNetworkId,
+        existingSubnetIds: n.existingSubnetIds ?? [],
+        allowedCidrs: n.allowedCidrs ?? [],
+        allowedNamespaces: n.allowedNamespaces ?? [],
+        allowedPodLabels: n.allowedPodLabels ?? {},
+        allowedSecurityGroupIds: n.allowedSecurityGroupIds ?? [],
+        allowedTags: n.allowedTags ?? [],
+    };
+}
+
+export function cidrProblem(cidr: string): string | undefined {
+    if ((WORLD_CIDRS as readonly string[]).includes(cidr.trim())) {
+        return "opening a database port to the whole internet is not allowed; list the client ranges instead";
+    }
+    const [addr, prefix, extra] = cidr.split("/");
+    const family = isIP(addr);
+    if (family === 0 || prefix === undefined || extra !== undefined || !/^\d+$/.test(prefix)) {
+        return "not a CIDR; write it like 10.0.0.0/16";
+    }
+    const max = family === 4 ? 32 : 128;
+    if (Number(prefix) > max) return `the prefix must be 0-${max}`;
+    if (Number(prefix) === 0) return "a /0 range is the whole internet; list the client ranges instead";
+    return undefined;
+}
+
+function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: Report): ClusterSpec | undefined {
+    const c = e.cluster ?? {};
+    if (c.create && cloud === "local") {
+        fail(["cluster", "create"], `is true, but cloud "local" cannot create a cluster; point cluster.kubeconfig or cluster.context at an existing one.`);
+        return undefined;
+    }
+    if (c.create && (c.kubeconfig || c.context)) {
+        fail(["cluster", "create"], `is true together with cluster.kubeconfig/context; either create a cluster or use an existing one.`);
+        return undefined;
+    }
+    return {
+        configured: Boolean(c.kubeconfig || c.context || c.create),
+        kubeconfig: c.kubeconfig,
+        context: c.context,
+        namespace: c.namespace ?? `db-${name}`,
+        createNamespace: c.namespace === undefined,
+        storageClass: c.storageClass,
+        prometheusOperator: c.prometheusOperator ?? false,
+        monitoringNamespace: c.monitoringNamespace ?? "monitoring",
+        create: c.create ?? false,
+    };
+}
+
+function resolveBackup(e: RawDatabaseEntry, fail: Report): BackupSpec | undefined {
+    const b = e.backup ?? {};
+    const schedule = b.schedule ?? DEFAULT_BACKUP_SCHEDULE;
+    const problem = cronProblem(schedule);
+    if (problem) {
+        fail(["backup", "schedule"], `is ${show(schedule)}, not a valid cron schedule: ${problem}.`);
+        return undefined;
+    }
+    const destination = b.destination ?? "pvc";
+    if (destination !== "pvc" && !/^(s3|gs):\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(destination)) {
+        fail(["backup", "destination"], `is ${show(destination)}; allowed values: pvc, s3://<bucket>[/prefix], gs://<bucket>[/prefix].`);
+        return undefined;
+    }
+    return { schedule, destination: destination as BackupSpec["destination"], credentialsSecret: b.credentialsSecret };
+}

@@ -1,0 +1,83 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { BAKED, prepareBakeContext, scramVerifier } from "../bake";
+import { connectionUri } from "../contract";
+import { readerPassword } from "../replicas/reader";
+import { dockerLabels } from "./labels";
+import { DockerReplicaArgs, ReplicaEndpoint } from "./replica-args";
+
+/**
+ * Image-baked read replicas on the local engine: the dump is restored at build time into the image, so
+ * each replica is a volume-less container that answers within a second. A new dump means a new image
+ * tag, which replaces the containers; Pulumi creates each new container (and waits for it to be healthy)
+ * before deleting the old one, so reads never drop below `count` healthy replicas during a roll.
+ */
+export class DockerBakedReplicas extends pulumi.ComponentResource implements ReplicaEndpoint {
+    public readonly readHost: pulumi.Output<string>;
+    public readonly readPort: pulumi.Output<number>;
+    public readonly readConnectionSecret: pulumi.Output<string>;
+    /** The image the replicas run (tag = dump digest when baked by the stack). */
+    public readonly imageRef: pulumi.Output<string>;
+    public readonly containers: docker.Container[];
+
+    constructor(name: string, args: DockerReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dbplace:docker:DockerBakedReplicas", name, {}, opts);
+        const { spec } = args;
+        const parent = { parent: this };
+        const password = readerPassword(args.masterPassword);
+
+        if (spec.replicas.dump !== undefined) {
+            const context = prepareBakeContext({
+                engine: spec.engine,
+                majorVersion: spec.engineVersion,
+                dump: spec.replicas.dump,
+                baseImage: spec.image,
+                database: spec.databaseName,
+                source: `${pulumi.getStack()}/${spec.name}`,
+            });
+            const image = new docker.Image(`${name}-image`, {
+                imageName: `dbplace/${pulumi.getStack()}-${spec.name}-baked:${context.tag}`,
+                build: {
+                    context: context.dir,
+                    dockerfile: context.dockerfile,
+                    args: { ...context.buildArgs, READER_PASSWORD_VERIFIER: password.apply((p) => scramVerifier(p)) },
+                },
+                skipPush: true,
+                buildOnPreview: false,
+            }, parent);
+            this.imageRef = image.imageName;
+        } else {
+            this.imageRef = new docker.RemoteImage(`${name}-image`, { name: spec.replicas.image!, keepLocally: true }, parent).imageId;
+        }
+
+        this.containers = Array.from({ length: spec.replicas.count }, (_, i) =>
+            new docker.Container(`${name}-${i}`, {
+                image: this.imageRef,
+                networksAdvanced: [{ name: args.network, aliases: [`${spec.name}-ro`] }],
+                ports: [{ internal: BAKED.port, ip: "127.0.0.1" }],
+                healthcheck: {
+                    tests: ["CMD", ...BAKED.readinessCommand(spec.databaseName)],
+                    interval: "1s",
+                    timeout: "3s",
+                    retries: 30,
+                },
+                restart: "unless-stopped",
+                wait: true,
+                waitTimeout: 60,
+                labels: dockerLabels(spec.name, "baked-replica"),
+            }, parent),
+        );
+
+        this.readHost = pulumi.output("127.0.0.1");
+        this.readPort = this.containers[0].ports.apply((p) => p?.[0]?.external ?? BAKED.port);
+        this.readConnectionSecret = connectionUri({
+            scheme: "postgresql",
+            username: BAKED.readerRole,
+            password,
+            host: this.readHost,
+            port: this.readPort,
+            database: spec.databaseName,
+        });
+        this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, imageRef: this.imageRef });
+    }
+}

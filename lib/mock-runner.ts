@@ -1,0 +1,156 @@
+import * as pulumi from "@pulumi/pulumi";
+import { INVOKE_HOOKS, STATE_HOOKS } from "./mocks";
+
+/**
+ * The one way this project runs a Pulumi program without an engine: tests, `npm run plan` and
+ * `npm run compare` all call `runProgram`. It records every registration with the options the engine
+ * would see (protect, parent, secrets), which the public mocks API does not expose, by wrapping the
+ * SDK's MockMonitor — pinned by the exact @pulumi/pulumi version in package.json.
+ */
+export interface RecordedResource {
+    type: string;
+    name: string;
+    urn: string;
+    custom: boolean;
+    inputs: Record<string, any>;
+    /** Dotted paths of inputs that were passed as Pulumi secrets. */
+    secretPaths: string[];
+    protect: boolean;
+    retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    parent?: string;
+    provider?: string;
+    dependsOn: string[];
+    ignoreChanges: string[];
+    aliases: string[];
+}
+
+export interface MockRun {
+    project: string;
+    stack: string;
+    resources: RecordedResource[];
+    outputs: Record<string, any>;
+}
+
+export interface RunOptions {
+    project?: string;
+    stack: string;
+    /** Config as a stack file holds it, keys with or without the project prefix; objects stay objects. */
+    config: Record<string, unknown>;
+    /** Returns the stack outputs; defaults to the project's program. */
+    program?: () => Promise<Record<string, unknown> | void>;
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+let recording: RecordedResource[] | undefined;
+let patched = false;
+
+function patchMonitor(): void {
+    if (patched) return;
+    patched = true;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+    const original = MockMonitor.prototype.registerResource;
+    MockMonitor.prototype.registerResource = function (req: any, callback: any) {
+        const raw = req.getObject()?.toJavaScript() ?? {};
+        const record: RecordedResource = {
+            type: req.getType(),
+            name: req.getName(),
+            urn: "",
+            custom: req.getCustom(),
+            inputs: {},
+            secretPaths: secretPaths(raw),
+            protect: Boolean(req.getProtect()),
+            retainOnDelete: Boolean(req.getRetainondelete()),
+            deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
+            parent: nameFromUrn(req.getParent()),
+            provider: req.getProvider() || undefined,
+            dependsOn: (req.getDependenciesList() as string[]).map((u) => nameFromUrn(u)!).filter(Boolean),
+            ignoreChanges: req.getIgnorechangesList(),
+            aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() || a.getSpec?.()?.getName?.() || "").filter(Boolean),
+        };
+        recording?.push(record);
+        return original.call(this, req, (err: unknown, resp: any) => {
+            if (resp) record.urn = resp.getUrn();
+            callback(err, resp);
+        });
+    };
+}
+
+function nameFromUrn(urn: string | undefined): string | undefined {
+    if (!urn) return undefined;
+    return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+function secretPaths(value: unknown, path = ""): string[] {
+    if (value === null || typeof value !== "object") return [];
+    const obj = value as Record<string, unknown>;
+    if (obj[SECRET_SIG] === SECRET_VALUE) return [path || "."];
+    return Object.entries(obj).flatMap(([k, v]) => secretPaths(v, path ? `${path}.${k}` : k));
+}
+
+/** Pulumi's own representation: `project:key` → string, objects as JSON. */
+export function toPulumiConfig(project: string, config: Record<string, unknown>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config)) {
+        const key = k.includes(":") ? k : `${project}:${k}`;
+        if (v !== null && typeof v === "object" && "secure" in (v as object)) out[key] = "[secret]";
+        else out[key] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return out;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs are serialised: the Pulumi runtime is process-global. */
+export function runProgram(opts: RunOptions): Promise<MockRun> {
+    const run = queue.then(() => runOnce(opts));
+    queue = run.catch(() => undefined);
+    return run;
+}
+
+async function runOnce(opts: RunOptions): Promise<MockRun> {
+    const project = opts.project ?? "dbplace";
+    patchMonitor();
+    const resources: RecordedResource[] = [];
+    recording = resources;
+    pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const hook = STATE_HOOKS[args.type];
+                const state = { ...args.inputs, ...(hook ? hook(args) : {}) };
+                const found = resources.find((r) => r.type === args.type && r.name === args.name && Object.keys(r.inputs).length === 0);
+                if (found) found.inputs = args.inputs;
+                return { id: args.id || `${args.name}-id`, state };
+            },
+            call: (args) => {
+                const hook = INVOKE_HOOKS[args.token];
+                if (!hook) throw new Error(`the mock runner has no answer for invoke ${args.token}; add one to lib/mocks`);
+                return hook(args);
+            },
+        },
+        project,
+        opts.stack,
+        false,
+    );
+    pulumi.runtime.setAllConfig(toPulumiConfig(project, opts.config), []);
+    let outputs: Record<string, unknown> = {};
+    try {
+        const program = opts.program ?? (await import("../program")).program;
+        await pulumi.runtime.runInPulumiStack(async () => {
+            outputs = (await program()) ?? {};
+            return outputs;
+        });
+        const resolved = await resolve(outputs);
+        return { project, stack: opts.stack, resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs: resolved };
+    } finally {
+        recording = undefined;
+    }
+}
+
+/** Waits for every Output in the program's result; secrets come back as plain values. */
+function resolve(value: unknown): Promise<Record<string, any>> {
+    return new Promise((ok) => pulumi.output(value as pulumi.Input<Record<string, any>>).apply((v) => ok(v ?? {})));
+}

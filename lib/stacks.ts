@@ -1,0 +1,38 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+/** Where the project keeps things, resolved from this file so scripts work from any cwd. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+interface ProjectFile {
+    name: string;
+    stackConfigDir?: string;
+}
+
+export function readProject(root = PROJECT_ROOT): ProjectFile {
+    return parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+}
+
+export function stackDir(root = PROJECT_ROOT): string {
+    return path.join(root, readProject(root).stackConfigDir ?? ".");
+}
+
+/** Example stacks, in file-name order: what `plan` and `compare` default to. */
+export function listStacks(root = PROJECT_ROOT): string[] {
+    return fs
+        .readdirSync(stackDir(root))
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** A stack file's `config:` map as written (objects stay objects). Throws a sentence for unknown stacks. */
+export function loadStackConfig(stack: string, root = PROJECT_ROOT): Record<string, unknown> {
+    const file = path.join(stackDir(root), `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        throw new Error(`unknown stack "${stack}": no ${path.relative(root, file)}; example stacks: ${listStacks(root).join(", ")}.`);
+    }
+    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    return doc.config ?? {};
+}
