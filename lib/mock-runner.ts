@@ -19,6 +19,9 @@ export interface RecordedResource {
     retainOnDelete: boolean;
     deleteBeforeReplace: boolean;
     parent?: string;
+    parentUrn?: string;
+    /** Logical name of the top-level `dbplace:index:Database` this resource belongs to, if any. */
+    database?: string;
     provider?: string;
     dependsOn: string[];
     ignoreChanges: string[];
@@ -66,6 +69,7 @@ function patchMonitor(): void {
             retainOnDelete: Boolean(req.getRetainondelete()),
             deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
             parent: nameFromUrn(req.getParent()),
+            parentUrn: req.getParent() || undefined,
             provider: req.getProvider() || undefined,
             dependsOn: (req.getDependenciesList() as string[]).map((u) => nameFromUrn(u)!).filter(Boolean),
             ignoreChanges: req.getIgnorechangesList(),
@@ -144,9 +148,24 @@ async function runOnce(opts: RunOptions): Promise<MockRun> {
             return outputs;
         });
         const resolved = await resolve(outputs);
+        assignDatabases(resources);
         return { project, stack: opts.stack, resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs: resolved };
+    } catch (e) {
+        // Tests assert that bad config registers nothing: hand them what was registered before the throw.
+        if (e && typeof e === "object") (e as { registered?: RecordedResource[] }).registered = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+        throw e;
     } finally {
         recording = undefined;
+    }
+}
+
+/** Walks each resource's parent chain up to its Database component, for per-database grouping. */
+function assignDatabases(resources: RecordedResource[]): void {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    for (const r of resources) {
+        let cursor: RecordedResource | undefined = r;
+        while (cursor && cursor.type !== "dbplace:index:Database") cursor = cursor.parentUrn ? byUrn.get(cursor.parentUrn) : undefined;
+        r.database = cursor?.name;
     }
 }
 

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BAKED, prepareBakeContext, scramVerifier } from "../bake";
 import { connectionUri } from "../contract";
+import { bakeSpec } from "../replicas/preflight";
 import { readerPassword } from "../replicas/reader";
 import { dockerLabels } from "./labels";
 import { DockerReplicaArgs, ReplicaEndpoint } from "./replica-args";
@@ -27,20 +28,13 @@ export class DockerBakedReplicas extends pulumi.ComponentResource implements Rep
         const password = readerPassword(args.masterPassword);
 
         if (spec.replicas.dump !== undefined) {
-            const context = prepareBakeContext({
-                engine: spec.engine,
-                majorVersion: spec.engineVersion,
-                dump: spec.replicas.dump,
-                baseImage: spec.image,
-                database: spec.databaseName,
-                source: `${pulumi.getStack()}/${spec.name}`,
-            });
+            const context = prepareBakeContext(bakeSpec(spec));
             const image = new docker.Image(`${name}-image`, {
                 imageName: `dbplace/${pulumi.getStack()}-${spec.name}-baked:${context.tag}`,
                 build: {
                     context: context.dir,
                     dockerfile: context.dockerfile,
-                    args: { ...context.buildArgs, READER_PASSWORD_VERIFIER: password.apply((p) => scramVerifier(p)) },
+                    args: { ...context.buildArgs, READER_VERIFIER: password.apply((p) => scramVerifier(p)) },
                 },
                 skipPush: true,
                 buildOnPreview: false,

@@ -34,5 +34,7 @@ export async function expectConfigError(run: () => Promise<MockRun>, ...patterns
     }
     assert.ok(error, "expected the program to fail");
     assert.equal(error.name, "ConfigError", `expected a ConfigError, got ${error.name}: ${error.message}`);
+    const registered = (error as { registered?: { type: string; name: string }[] }).registered ?? [];
+    assert.deepEqual(registered.map((r) => `${r.type} ${r.name}`), [], "a config error must stop the program before any resource is registered");
     for (const p of patterns) assert.match(error.message, p);
 }

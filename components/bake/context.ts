@@ -1,0 +1,128 @@
+// prepareBakeContext: validate a dump quickly and lay out a docker build
+// context for it, keyed by the dump digest. Synchronous on purpose: the
+// Pulumi program calls it while building the resource graph.
+import * as fs from "fs";
+import * as path from "path";
+import * as crypto from "crypto";
+import { sha256FileSync } from "./digest";
+import { renderDockerfile, LABEL_ARGS } from "./dockerfile";
+import { inspectDump } from "./dumpfile";
+import { resolveDumpSync } from "./fetch";
+import { REPLICA_CONF, REPLICA_HBA } from "./replica-config";
+import { RESTORE_SCRIPT } from "./restore-script";
+import { isScramVerifier } from "./scram";
+import { BAKED, BakeContext, BakeError, BakeSpec, DumpInfo, defaultCacheDir } from "./types";
+
+export interface PreparedBake extends BakeContext {
+  dumpPath: string;
+  dumpInfo: DumpInfo;
+}
+
+function validateSpec(spec: BakeSpec): void {
+  if (spec.engine === "mysql")
+    throw new BakeError("unsupported", 'Baking engine "mysql" is not supported yet; bake a PostgreSQL custom-format dump (engine "postgres") or run MySQL replicas with a volume.');
+  if (spec.engine !== "postgres")
+    throw new BakeError("invalid-spec", `Unknown engine "${String(spec.engine)}"; use "postgres".`);
+  if (!/^\d+$/.test(spec.majorVersion ?? ""))
+    throw new BakeError("invalid-spec", `majorVersion must be a PostgreSQL major like "15", got "${spec.majorVersion}".`);
+  if (Number(spec.majorVersion) < 14)
+    throw new BakeError("invalid-spec", `majorVersion ${spec.majorVersion} is too old: baked replicas need PostgreSQL 14+ (pg_read_all_data).`);
+  if (!spec.baseImage) throw new BakeError("invalid-spec", "baseImage is required, e.g. dbplace/postgres:15 (build it with tools/docker/base-image.sh).");
+  if (!spec.database || spec.database.length > 63 || /\0/.test(spec.database))
+    throw new BakeError("invalid-spec", `database must be a PostgreSQL database name (1-63 characters), got "${spec.database ?? ""}".`);
+  if (!spec.dump) throw new BakeError("invalid-spec", "dump is required: a pg_dump -Fc file path, file:// or http(s):// URL.");
+  if (spec.readerVerifier && !isScramVerifier(spec.readerVerifier))
+    throw new BakeError("invalid-spec", "readerVerifier must be a SCRAM-SHA-256 verifier (use scramVerifier(password)), never a plaintext password.");
+  if (spec.restoreJobs !== undefined && (!Number.isInteger(spec.restoreJobs) || spec.restoreJobs < 1 || spec.restoreJobs > 64))
+    throw new BakeError("invalid-spec", `restoreJobs must be an integer between 1 and 64, got ${spec.restoreJobs}.`);
+}
+
+/** Write a file only when its content changed (keeps mtimes, and docker's cache, stable). */
+function writeIfChanged(file: string, content: string, mode = 0o644): void {
+  try {
+    if (fs.readFileSync(file, "utf8") === content) return;
+  } catch {
+    /* missing: write it */
+  }
+  fs.writeFileSync(file, content, { mode });
+}
+
+function linkOrCopy(src: string, dest: string): void {
+  try {
+    const a = fs.statSync(src);
+    const b = fs.statSync(dest);
+    if (a.dev === b.dev && a.ino === b.ino) return;
+    // The directory is keyed by digest, so a same-size file is an earlier copy.
+    if (a.size === b.size) return;
+    fs.rmSync(dest);
+  } catch {
+    /* dest missing */
+  }
+  const tmp = `${dest}.${process.pid}.tmp`;
+  try {
+    fs.linkSync(src, tmp);
+  } catch {
+    fs.copyFileSync(src, tmp); // other filesystem, or links not allowed
+  }
+  fs.renameSync(tmp, dest);
+}
+
+export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCacheDir()): PreparedBake {
+  validateSpec(spec);
+  const dumpPath = resolveDumpSync(spec.dump, cacheDir);
+  const dumpInfo = inspectDump(dumpPath, Number(spec.majorVersion));
+  if (spec.restoreJobs && spec.restoreJobs > 1 && !dumpInfo.seekable)
+    throw new BakeError("invalid-spec", `The dump ${dumpPath} was written to a pipe (no data offsets), so pg_restore -j cannot use it; re-dump with pg_dump -Fc -f FILE or use restoreJobs 1.`);
+  const digest = sha256FileSync(dumpPath, cacheDir);
+  const tag = digest.slice(0, 16);
+
+  const dockerfileText = renderDockerfile(spec.baseImage, spec.majorVersion);
+  const recipe = crypto.createHash("sha256")
+    .update([dockerfileText, RESTORE_SCRIPT, REPLICA_CONF, REPLICA_HBA].join("\0"))
+    .digest("hex").slice(0, 8);
+  const dir = path.join(cacheDir, "bake", "contexts", `${tag}-${recipe}`);
+  fs.mkdirSync(dir, { recursive: true });
+  writeIfChanged(path.join(dir, "Dockerfile"), dockerfileText);
+  writeIfChanged(path.join(dir, "bake-restore.sh"), RESTORE_SCRIPT, 0o755);
+  writeIfChanged(path.join(dir, "replica.conf"), REPLICA_CONF);
+  writeIfChanged(path.join(dir, "pg_hba.conf"), REPLICA_HBA);
+  linkOrCopy(dumpPath, path.join(dir, "dump.pgdump"));
+
+  // BAKED_AT must be stable for a given dump, or every `pulumi preview` would
+  // show a diff; the first preparation of this digest fixes it.
+  const bakedAtFile = path.join(dir, "baked-at");
+  let bakedAt: string;
+  try {
+    bakedAt = fs.readFileSync(bakedAtFile, "utf8").trim();
+  } catch {
+    bakedAt = new Date().toISOString();
+    fs.writeFileSync(bakedAtFile, bakedAt);
+  }
+
+  const buildArgs: Record<string, string> = {
+    BASE_IMAGE: spec.baseImage,
+    DATABASE: spec.database,
+    SOURCE: spec.source ?? "",
+    DUMP_DIGEST: digest,
+    DUMPED_AT: dumpInfo.createdAt.toISOString(),
+    BAKED_AT: bakedAt,
+    READER_VERIFIER: spec.readerVerifier ?? "",
+    RESTORE_JOBS: String(spec.restoreJobs ?? 1),
+    DUMP_ENCODING: dumpInfo.encoding ?? "UTF8",
+    DUMP_LOCALE: dumpInfo.locale ?? "C.UTF-8",
+    PG_MAJOR: spec.majorVersion,
+  };
+  return { dir, dockerfile: path.join(dir, "Dockerfile"), digest, tag, labels: labelsFor(buildArgs), buildArgs, dumpPath, dumpInfo };
+}
+
+/** The labels an image built with these args carries. */
+export function labelsFor(buildArgs: Record<string, string>): Record<string, string> {
+  const labels: Record<string, string> = {
+    "dbplace.bake.stage": "replica",
+    "dbplace.bake.engine": "postgres",
+    "dbplace.bake.reader-role": BAKED.readerRole,
+    "dbplace.bake.data-dir": BAKED.dataDir,
+  };
+  for (const [k, a] of Object.entries(LABEL_ARGS)) labels[k] = buildArgs[a] ?? "";
+  return labels;
+}

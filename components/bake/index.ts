@@ -1,0 +1,14 @@
+// Bake library: image-baked read replicas ("Long live the image", Li, ICSA
+// 2021). Pure Node/TypeScript, no @pulumi imports: the CLI scripts, the e2e
+// tests and the Pulumi component all use this same code.
+export { BAKED, BakeError, defaultCacheDir } from "./types";
+export type { BakeContext, BakeErrorCode, BakeSpec, DumpInfo, Engine } from "./types";
+export { prepareBakeContext, labelsFor } from "./context";
+export type { PreparedBake } from "./context";
+export { bake } from "./bake";
+export type { BakeOptions, BakeResult } from "./bake";
+export { dumpFromMaster } from "./master";
+export type { DumpFromMasterOptions } from "./master";
+export { scramVerifier, isScramVerifier } from "./scram";
+export { inspectDump } from "./dumpfile";
+export { renderDockerfile } from "./dockerfile";

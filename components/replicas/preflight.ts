@@ -1,0 +1,34 @@
+import { BakeError, prepareBakeContext } from "../bake";
+import { ConfigError } from "../config/errors";
+import { DatabaseSpec } from "../config/validate";
+
+/**
+ * Checks every dump a stack will bake before any resource is registered: a truncated dump, a plain-SQL
+ * file or a dump from a newer server fails `pulumi up` up front, with the key to fix, instead of
+ * halfway through — the running replicas and their image stay untouched.
+ */
+export function preflightBakes(specs: readonly DatabaseSpec[], project: string): void {
+    const problems: string[] = [];
+    for (const spec of specs) {
+        if (spec.replicas.kind !== "baked" || spec.replicas.dump === undefined) continue;
+        try {
+            prepareBakeContext(bakeSpec(spec));
+        } catch (e) {
+            if (!(e instanceof BakeError)) throw e;
+            problems.push(`${project}:replicas.dump of database "${spec.name}" is "${spec.replicas.dump}": ${e.message}`);
+        }
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The bake library's view of a database spec; shared by the preflight and the placements. */
+export function bakeSpec(spec: DatabaseSpec) {
+    return {
+        engine: spec.engine,
+        majorVersion: spec.engineVersion,
+        dump: spec.replicas.dump!,
+        baseImage: spec.image,
+        database: spec.databaseName,
+        source: `${spec.name} master`,
+    };
+}
