@@ -141,10 +141,18 @@ async function runOnce(opts: RunOptions): Promise<MockRun> {
     );
     pulumi.runtime.setAllConfig(toPulumiConfig(project, opts.config), []);
     let outputs: Record<string, unknown> = {};
+    // The SDK captures a stack trace per promise and per resource, and ts-node's source maps make each
+    // capture costly: most of a mock run's time. Keep one frame while the program runs (DBPLACE_DEBUG=1
+    // for full traces); one, not zero, because ts-node's source-map hook fails on an empty trace.
+    const traceLimit = Error.stackTraceLimit;
+    if (!process.env.DBPLACE_DEBUG) Error.stackTraceLimit = 1;
     try {
         const program = opts.program ?? (await import("../program")).program;
         await pulumi.runtime.runInPulumiStack(async () => {
             outputs = (await program()) ?? {};
+            // Registrations that feed no output may still be in flight when the outputs resolve; drain
+            // the SDK's RPC queue (an internal of the pinned version) so each lands in its own run.
+            await waitForRPCs();
             return outputs;
         });
         const resolved = await resolve(outputs);
@@ -156,7 +164,24 @@ async function runOnce(opts: RunOptions): Promise<MockRun> {
         throw e;
     } finally {
         recording = undefined;
+        Error.stackTraceLimit = traceLimit;
+        forgetLeaks();
     }
+}
+
+function waitForRPCs(): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
+    return settings.waitForRPCs ? settings.waitForRPCs() : Promise.resolve();
+}
+
+/**
+ * Promises a finished run left pending belong to that run, not to the process: clear the SDK's leak
+ * candidates so its exit hook does not print a "leaked promises" warning under a tool's output.
+ */
+function forgetLeaks(): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require("@pulumi/pulumi/runtime/debuggable") as { leakedPromises?: () => unknown }).leakedPromises?.();
 }
 
 /** Walks each resource's parent chain up to its Database component, for per-database grouping. */
