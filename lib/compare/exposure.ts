@@ -156,5 +156,5 @@ export function pitrOf(resources: readonly PlannedResource[], spec: DatabaseSpec
             return b?.pointInTimeRecoveryEnabled === true || b?.binaryLogEnabled === true ? "yes" : "no";
         }
     }
-    return spec.placement === "docker" || spec.placement === "cluster" ? "no (scheduled dumps only)" : "no";
+    return spec.placement === "cluster" ? "no (scheduled dumps only)" : "no";
 }

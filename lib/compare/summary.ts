@@ -22,8 +22,9 @@ export const DATABASE_SETTINGS: readonly [string, (f: DatabaseFacts) => string][
     ["engine", ({ spec }) => `${spec.engine} ${spec.engineVersion}`],
     ["size", ({ spec }) => sizeText(spec)],
     ["HA", ({ spec }) => (spec.highAvailability ? "yes" : "no")],
-    ["backups", ({ spec }) => `cron ${spec.backup.schedule} → ${spec.backup.destination}`],
-    ["retention", ({ spec }) => (spec.backupRetentionDays === 1 ? "1 day" : `${spec.backupRetentionDays} days`)],
+    // The docker placement is a laptop/CI convenience with no dump job: say so rather than echo config.
+    ["backups", ({ spec }) => (spec.placement === "docker" ? "none (dump on demand: npm run bake -- --from-master)" : `cron ${spec.backup.schedule} → ${spec.backup.destination}`)],
+    ["retention", ({ spec }) => (spec.placement === "docker" ? "n/a" : spec.backupRetentionDays === 1 ? "1 day" : `${spec.backupRetentionDays} days`)],
     ["PITR", ({ spec, resources }) => pitrOf(resources, spec)],
     ["replicas", ({ spec }) => replicasText(spec)],
     ["staleness bound", ({ spec }) => stalenessText(spec)],
