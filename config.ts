@@ -8,5 +8,7 @@ import { readRawConfig, resolveStack, StackSpec } from "./components/config";
  */
 export function readStackConfig(): StackSpec {
     const project = pulumi.getProject();
-    return resolveStack(readRawConfig(pulumi.runtime.allConfig(), project), project);
+    const all = pulumi.runtime.allConfig();
+    // Provider keys (gcp:project, gcp:region) and their environment fallbacks are checked before any resource too.
+    return resolveStack(readRawConfig(all, project), project, { config: all, env: process.env });
 }

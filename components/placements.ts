@@ -1,8 +1,24 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { awsClusterDatabase, awsKubernetesProvider, AwsManagedDatabase, awsNetwork, awsPreflight, AwsVmDatabase } from "./aws";
+import { ClusterDatabase } from "./cluster";
 import { Cloud, Placement } from "./config/schema";
 import { ConfigError } from "./config/errors";
 import { DatabaseSpec } from "./config/validate";
 import { PlacementFactory } from "./contract";
 import { DockerDatabase } from "./docker";
+import { GcpClusterDatabase, GcpManagedDatabase, GcpVmDatabase } from "./gcp";
+
+/**
+ * The in-cluster placement for any cloud. aws/gcp pass `provider` to run it on the EKS/GKE cluster they
+ * create (it is called with the facade as `opts.parent`); without it the placement builds a provider
+ * from cluster.kubeconfig/context, or the ambient kubeconfig.
+ */
+export function clusterFactory(
+    provider?: (name: string, spec: DatabaseSpec, opts: pulumi.ComponentResourceOptions) => k8s.Provider,
+): PlacementFactory {
+    return (name, spec, opts) => new ClusterDatabase(name, { spec, provider: provider?.(name, spec, opts) }, opts);
+}
 
 /**
  * One line per cloud × placement. The cloud issues add their rows here; everything else (validation,
@@ -12,9 +28,18 @@ import { DockerDatabase } from "./docker";
 const REGISTRY: Record<Cloud, Partial<Record<Placement, PlacementFactory>>> = {
     local: {
         docker: (name, spec, opts) => new DockerDatabase(name, { spec }, opts),
+        cluster: clusterFactory(),
     },
-    aws: {},
-    gcp: {},
+    aws: {
+        managed: (name, spec, opts) => new AwsManagedDatabase(name, { spec, network: awsNetwork(spec), kubernetesProvider: awsKubernetesProvider(spec) }, opts),
+        vm: (name, spec, opts) => new AwsVmDatabase(name, { spec, network: awsNetwork(spec), kubernetesProvider: awsKubernetesProvider(spec) }, opts),
+        cluster: awsClusterDatabase,
+    },
+    gcp: {
+        managed: (name, spec, opts) => new GcpManagedDatabase(name, { spec }, opts),
+        vm: (name, spec, opts) => new GcpVmDatabase(name, { spec }, opts),
+        cluster: (name, spec, opts) => new GcpClusterDatabase(name, { spec }, opts),
+    },
 };
 
 export function placementFactory(cloud: Cloud, placement: Placement): PlacementFactory | undefined {
@@ -33,4 +58,16 @@ export function assertImplemented(specs: readonly DatabaseSpec[]): void {
             missing.map((s) => `database "${s.name}": placement "${s.placement}" on cloud "${s.cloud}" is not implemented in this version; implemented: ${implementedPlacements().map(([c, p]) => `${c}/${p}`).join(", ")}.`),
         );
     }
+}
+
+/**
+ * Checks that need a cloud's API (availability zones, existing subnets), per cloud. The program awaits
+ * `preflight` after validation and before the first resource, so these fail like config errors do.
+ */
+const PREFLIGHTS: Partial<Record<Cloud, (specs: readonly DatabaseSpec[]) => Promise<void>>> = {
+    aws: awsPreflight,
+};
+
+export async function preflight(specs: readonly DatabaseSpec[]): Promise<void> {
+    for (const cloud of new Set(specs.map((s) => s.cloud))) await PREFLIGHTS[cloud]?.(specs);
 }

@@ -88,6 +88,15 @@ function nameFromUrn(urn: string | undefined): string | undefined {
     return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
+/** Recorded inputs hold plain values; which of them were secrets is kept in `secretPaths`. */
+function unwrapSecrets(value: unknown): unknown {
+    if (value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    const obj = value as Record<string, unknown>;
+    if (obj[SECRET_SIG] === SECRET_VALUE) return unwrapSecrets(obj.value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
 function secretPaths(value: unknown, path = ""): string[] {
     if (value === null || typeof value !== "object") return [];
     const obj = value as Record<string, unknown>;
@@ -126,7 +135,7 @@ async function runOnce(opts: RunOptions): Promise<MockRun> {
                 const hook = STATE_HOOKS[args.type];
                 const state = { ...args.inputs, ...(hook ? hook(args) : {}) };
                 const found = resources.find((r) => r.type === args.type && r.name === args.name && Object.keys(r.inputs).length === 0);
-                if (found) found.inputs = args.inputs;
+                if (found) found.inputs = unwrapSecrets(args.inputs) as Record<string, any>;
                 return { id: args.id || `${args.name}-id`, state };
             },
             call: (args) => {

@@ -14,6 +14,8 @@ export interface EngineProfile {
     dataMountPath: string;
     /** Environment of the official image: password, user, database. */
     env: { password: string; user?: string; database: string };
+    /** Fixed variables the official image needs to initialise (mysql refuses to start without a root password choice). */
+    fixedEnv: Record<string, string>;
     /**
      * Shell command that succeeds only once the server answers a real query (docker healthcheck,
      * Kubernetes exec probe via `sh -c`). Reads the user from the image's own env variables.
@@ -33,6 +35,7 @@ export const ENGINE_PROFILES: Record<Engine, EngineProfile> = {
         exporterPort: 9187,
         dataMountPath: "/var/lib/postgresql/data",
         env: { password: "POSTGRES_PASSWORD", user: "POSTGRES_USER", database: "POSTGRES_DB" },
+        fixedEnv: {},
         readyShell: (db) => `psql -h 127.0.0.1 -U "$POSTGRES_USER" -d ${db} -tAc 'SELECT 1'`,
         dumpCommand: (db) => `pg_dump --format=custom --no-owner --dbname="$DATABASE_URL" > "$OUT"  # ${db}`,
     },
@@ -45,6 +48,8 @@ export const ENGINE_PROFILES: Record<Engine, EngineProfile> = {
         exporterPort: 9104,
         dataMountPath: "/var/lib/mysql",
         env: { password: "MYSQL_PASSWORD", user: "MYSQL_USER", database: "MYSQL_DATABASE" },
+        // Nobody should hold root: the app user gets the database, root's password is random and unused.
+        fixedEnv: { MYSQL_RANDOM_ROOT_PASSWORD: "yes" },
         readyShell: (db) => `MYSQL_PWD="$MYSQL_PASSWORD" mysql -h 127.0.0.1 -u "$MYSQL_USER" ${db} -e 'SELECT 1'`,
         dumpCommand: (db) => `mysqldump --single-transaction --routines ${db} > "$OUT"`,
     },

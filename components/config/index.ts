@@ -6,3 +6,5 @@ export * from "./cron";
 export * from "./validate";
 export * from "./read";
 export { OBJECT_KEYS, BOOLEAN_KEYS, INTEGER_KEYS, TOP_LEVEL_KEYS } from "./raw";
+export * from "./gcp";
+export * from "./aws";

@@ -55,9 +55,18 @@ export const INSTANCE_PRESETS: Partial<Record<`${Cloud}:${Placement}`, Record<Si
     "gcp:vm": { small: instance("e2-small", 20, 100), medium: instance("e2-standard-2", 100, 400), large: instance("n2-highmem-4", 500, 1000) },
 };
 
-export function sizePreset(cloud: Cloud, placement: Placement, size: Size, _engine?: Engine): SizePreset {
+/**
+ * Rows where one engine needs a different class than the placement's preset. RDS for MySQL has no
+ * Performance Insights on db.t4g.small (PostgreSQL has), and the AWS placements always turn it on.
+ */
+export const ENGINE_PRESET_OVERRIDES: Partial<Record<`${Cloud}:${Placement}:${Engine}`, Partial<Record<Size, InstancePreset>>>> = {
+    "aws:managed:mysql": { small: instance("db.t4g.medium", 20, 300) },
+};
+
+export function sizePreset(cloud: Cloud, placement: Placement, size: Size, engine?: Engine): SizePreset {
+    const override = engine ? ENGINE_PRESET_OVERRIDES[`${cloud}:${placement}:${engine}`]?.[size] : undefined;
     const table = INSTANCE_PRESETS[`${cloud}:${placement}`];
-    return table ? table[size] : CONTAINER_PRESETS[size];
+    return override ?? (table ? table[size] : CONTAINER_PRESETS[size]);
 }
 
 /** Kubernetes memory quantity → MiB, for runtimes that take plain numbers (docker). */

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { AWS_PASSWORD_MODES } from "./aws";
+import { CLOUD_SQL_EDITIONS } from "./gcp";
 import { CLOUDS, ENGINES, MAX_BACKUP_RETENTION_DAYS, MAX_REPLICAS, PLACEMENTS, REPLICA_KINDS, SIZES } from "./schema";
 
 /**
@@ -20,6 +22,8 @@ export const replicasSchema = z.strictObject({
     dump: z.string().min(1).optional(),
     /** An already baked image (e.g. from `npm run bake`) instead of building one from `dump`. */
     image: z.string().min(1).optional(),
+    /** Registry repository (no tag) that the image baked from `dump` is pushed to, for replicas on Kubernetes; the tag is the dump's digest. */
+    repository: z.string().min(1).optional(),
     /** cluster only: run baked replicas as a Deployment behind a `-ro` Service (default) or only emit a sidecar spec. */
     mode: z.enum(["service", "sidecar"]).optional(),
     /** cluster only: HorizontalPodAutoscaler ceiling for baked replicas; off when unset. */
@@ -69,6 +73,20 @@ export const backupSchema = z.strictObject({
     credentialsSecret: z.string().min(1).optional(),
 });
 
+export const gcpSchema = z.strictObject({
+    /** managed: Cloud SQL tier (db-custom-<vCPUs>-<MB>, db-perf-optimized-N-<vCPUs>, shared-core; db-n1-* for mysql). Default: the size preset. */
+    tier: z.string().min(1).optional(),
+    /** managed: ENTERPRISE | ENTERPRISE_PLUS. Default: ENTERPRISE_PLUS for db-perf-optimized tiers, else ENTERPRISE. */
+    edition: z.enum(CLOUD_SQL_EDITIONS).optional(),
+    /** vm: machine type of the database VMs; cluster with create: GKE node machine type. Default: the size preset / e2-standard-4. */
+    machineType: z.string().min(1).optional(),
+});
+
+export const awsSchema = z.strictObject({
+    /** managed: generated (default: random, kept as a Pulumi secret) | secretsManager (RDS manages and rotates it). */
+    masterPassword: z.enum(AWS_PASSWORD_MODES).optional(),
+});
+
 /** Keys allowed both stack-wide and per database. */
 const databaseKeys = {
     placement: z.enum(PLACEMENTS),
@@ -82,6 +100,10 @@ const databaseKeys = {
     network: networkSchema,
     cluster: clusterSchema,
     backup: backupSchema,
+    /** gcp only: Cloud SQL tier/edition and machine type overrides. */
+    gcp: gcpSchema,
+    /** aws only: how the RDS master password is kept. */
+    aws: awsSchema,
     alertEmail: z.string().min(3),
     /** docker/cluster: engine image. Default: the official image for engine + version. */
     image: z.string().min(1),
@@ -101,7 +123,7 @@ export const stackSchema = databaseEntrySchema.extend({
 export type RawStackConfig = z.infer<typeof stackSchema>;
 
 /** Top-level keys, for the config reader (which must know which Pulumi strings to JSON-parse). */
-export const OBJECT_KEYS = ["replicas", "network", "cluster", "backup", "databases"] as const;
+export const OBJECT_KEYS = ["replicas", "network", "cluster", "backup", "gcp", "aws", "databases"] as const;
 export const BOOLEAN_KEYS = ["highAvailability", "deletionProtection"] as const;
 export const INTEGER_KEYS = ["backupRetentionDays"] as const;
 export const TOP_LEVEL_KEYS = ["cloud", ...Object.keys(databaseKeys), "databases"] as const;

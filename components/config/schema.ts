@@ -40,7 +40,8 @@ export const MAX_BACKUP_RETENTION_DAYS = 35;
  * Where each replica kind can run, per cloud × placement. `self` means the placement runs them itself
  * (docker containers, in-cluster Deployments, RDS/Cloud SQL read replicas); `cluster` means baked
  * replicas need a Kubernetes cluster configured (`cluster` key) because the placement has no container
- * runtime of its own. A missing kind means "not available".
+ * runtime of its own; `cluster-or-vms` runs them on the cluster when one is configured, otherwise on
+ * cloud VMs the placement creates. A missing kind means "not available".
  */
 export type ReplicaHost = "self" | "cluster" | "cluster-or-vms";
 export const REPLICA_SUPPORT: Record<Cloud, Partial<Record<Placement, Partial<Record<Exclude<ReplicaKind, "none">, ReplicaHost>>>>> = {
@@ -50,13 +51,15 @@ export const REPLICA_SUPPORT: Record<Cloud, Partial<Record<Placement, Partial<Re
     },
     aws: {
         cluster: { baked: "self", streaming: "self" },
-        vm: { baked: "cluster", streaming: "self" },
-        managed: { baked: "cluster", streaming: "self" },
+        // Without a cluster, baked replicas run on an Auto Scaling group of private instances behind an internal NLB.
+        vm: { baked: "cluster-or-vms", streaming: "self" },
+        managed: { baked: "cluster-or-vms", streaming: "self" },
     },
     gcp: {
         cluster: { baked: "self", streaming: "self" },
-        vm: { baked: "cluster", streaming: "self" },
-        managed: { baked: "cluster", streaming: "self" },
+        // Without a cluster, baked replicas run on a regional managed instance group of private VMs.
+        vm: { baked: "cluster-or-vms", streaming: "self" },
+        managed: { baked: "cluster-or-vms", streaming: "self" },
     },
 };
 

@@ -3,9 +3,11 @@ import { z } from "zod";
 import { cronProblem } from "./cron";
 import { ENGINE_PROFILES } from "./engines";
 import { ConfigError } from "./errors";
+import { AwsSpec, awsProvider, resolveAws } from "./aws";
+import { Ambient, gcpProvider, GcpSpec, resolveGcp } from "./gcp";
 import { describeIssues, show } from "./issues";
 import { SizePreset, sizePreset } from "./presets";
-import { backupSchema, clusterSchema, databaseEntrySchema, networkSchema, RawDatabaseEntry, replicasSchema, stackSchema } from "./raw";
+import { awsSchema, backupSchema, clusterSchema, databaseEntrySchema, gcpSchema, networkSchema, RawDatabaseEntry, replicasSchema, stackSchema } from "./raw";
 import {
     BAKEABLE_ENGINES, Cloud, Engine, ENGINE_VERSIONS, Placement, PLACEMENTS_BY_CLOUD, REPLICA_SUPPORT, ReplicaKind, Size,
     STREAMING_ENGINES_SELF_HOSTED, WORLD_CIDRS,
@@ -33,6 +35,10 @@ export interface DatabaseSpec {
     readonly alertEmail?: string;
     readonly image: string;
     readonly exporterImage: string;
+    /** cloud gcp only: project, region, Cloud SQL tier/edition, machine types. */
+    readonly gcp?: GcpSpec;
+    /** cloud aws only: region, how the RDS master password is kept, where dumps go. */
+    readonly aws?: AwsSpec;
 }
 export interface ReplicaSpec {
     readonly kind: ReplicaKind;
@@ -41,6 +47,8 @@ export interface ReplicaSpec {
     readonly maxStalenessMinutes?: number;
     readonly dump?: string;
     readonly image?: string;
+    /** Where an image baked from `dump` is pushed so a cluster can pull it. */
+    readonly repository?: string;
     readonly mode: "service" | "sidecar";
     readonly maxReplicas?: number;
 }
@@ -85,14 +93,18 @@ const SHAPES: Record<string, z.ZodObject> = {
     network: networkSchema,
     cluster: clusterSchema,
     backup: backupSchema,
+    gcp: gcpSchema,
+    aws: awsSchema,
 };
 
 /**
  * Validates raw stack config (already typed: objects parsed, booleans and numbers converted) and
  * resolves it into one spec per database. Pure: throws ConfigError listing every problem, each naming
- * its key as `<project>:<path>`, the bad value and the allowed values.
+ * its key as `<project>:<path>`, the bad value and the allowed values. `ambient` is the provider config
+ * (`gcp:project`…) and environment a cloud needs before anything can be created; the program passes
+ * its own, tests pass literals.
  */
-export function resolveStack(raw: unknown, project = "dbplace"): StackSpec {
+export function resolveStack(raw: unknown, project = "dbplace", ambient: Ambient = {}): StackSpec {
     const key = (path: PropertyKey[]) => `${project}:${path.map(String).join(".")}`;
     const parsed = stackSchema.safeParse(raw, { reportInput: true });
     if (!parsed.success) {
@@ -106,6 +118,11 @@ export function resolveStack(raw: unknown, project = "dbplace"): StackSpec {
     if (stack.databases && entries.length === 0) {
         problems.push(`${key(["databases"])} is empty; list at least one database or remove the key to get one named "${DEFAULT_DATABASE}".`);
     }
+
+    const gcp = stack.cloud === "gcp" ? gcpProvider(ambient) : undefined;
+    if (gcp) problems.push(...gcp.problems);
+    const aws = stack.cloud === "aws" ? awsProvider(ambient) : undefined;
+    if (aws) problems.push(...aws.problems);
 
     const seen = new Map<string, string>();
     const databases: DatabaseSpec[] = [];
@@ -122,7 +139,7 @@ export function resolveStack(raw: unknown, project = "dbplace"): StackSpec {
             continue;
         }
         seen.set(name, rawName);
-        const spec = resolveDatabase(name, stack.cloud, merge(stack, entry), (path, problem) => {
+        const spec = resolveDatabase(name, stack.cloud, merge(stack, entry), gcp, aws?.region, (path, problem) => {
             const inEntry = entry[path[0] as keyof RawDatabaseEntry] !== undefined;
             problems.push(`${inEntry ? at(...path) : key(path)} ${problem}`);
         });
@@ -132,10 +149,10 @@ export function resolveStack(raw: unknown, project = "dbplace"): StackSpec {
     return { cloud: stack.cloud, databases };
 }
 
-/** Entry keys override stack-wide keys; `network`, `cluster` and `backup` merge per field, `replicas` is replaced whole. */
+/** Entry keys override stack-wide keys; `network`, `cluster`, `backup` and `gcp` merge per field, `replicas` is replaced whole. */
 function merge(stack: RawDatabaseEntry, entry: RawDatabaseEntry): RawDatabaseEntry {
     const merged: RawDatabaseEntry = { ...stripStackOnly(stack), ...entry };
-    for (const k of ["network", "cluster", "backup"] as const) {
+    for (const k of ["network", "cluster", "backup", "gcp", "aws"] as const) {
         if (stack[k] || entry[k]) (merged as Record<string, unknown>)[k] = { ...stack[k], ...entry[k] };
     }
     return merged;
@@ -159,7 +176,7 @@ function allowedAt(path: PropertyKey[]): string[] | undefined {
 
 type Report = (path: string[], problem: string) => void;
 
-function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, report: Report): DatabaseSpec | undefined {
+function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpProvider: { project?: string; region?: string } | undefined, awsRegion: string | undefined, report: Report): DatabaseSpec | undefined {
     let ok = true;
     const fail: Report = (p, m) => {
         ok = false;
@@ -188,6 +205,9 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, report
     if (e.highAvailability && placement === "docker") {
         fail(["highAvailability"], `is true, but placement "docker" is a single local container; use placement cluster, vm or managed for high availability, or set it to false.`);
     }
+    if (e.highAvailability && placement === "cluster" && !STREAMING_ENGINES_SELF_HOSTED.includes(engine)) {
+        fail(["highAvailability"], `is true, but placement "cluster" builds its standby with streaming replication, which it offers for ${STREAMING_ENGINES_SELF_HOSTED.join(", ")} only; engine "${engine}" needs placement managed for high availability, or set it to false.`);
+    }
 
     const replicas = resolveReplicas(cloud, placement, engine, e, fail);
     const network = resolveNetwork(e, fail);
@@ -199,7 +219,43 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, report
     if (!selfHosted && e.image !== undefined) {
         fail(["image"], `only applies to placements docker and cluster; placement "${placement}" uses the cloud's own engine build.`);
     }
-    if (!ok || !replicas || !cluster || !backup) return undefined;
+    if (e.gcp !== undefined && cloud !== "gcp") {
+        fail(["gcp"], `only applies to cloud "gcp"; this stack's cloud is "${cloud}".`);
+    }
+    const highAvailability = e.highAvailability ?? false;
+    const backupRetentionDays = e.backupRetentionDays ?? 7;
+    const gcp = cloud === "gcp"
+        ? resolveGcp({
+            project: gcpProvider?.project ?? "",
+            region: gcpProvider?.region ?? "",
+            placement, engine, size, highAvailability, backupRetentionDays,
+            backupDestination: e.backup?.destination,
+            clusterCreate: e.cluster?.create ?? false,
+            bakedOnVms: e.replicas?.kind === "baked" && placement !== "cluster" && !cluster?.configured,
+            existingNetworkId: e.network?.existingNetworkId,
+            existingSubnetIds: e.network?.existingSubnetIds ?? [],
+            raw: e.gcp ?? {},
+            fail,
+        })
+        : undefined;
+    const aws = cloud === "aws"
+        ? resolveAws({
+            region: awsRegion ?? "",
+            placement, engine, engineVersion, highAvailability, backupRetentionDays,
+            replicaKind: e.replicas?.kind ?? "none",
+            backupDestination: e.backup?.destination,
+            backupSchedule: e.backup?.schedule,
+            existingNetworkId: e.network?.existingNetworkId,
+            existingSubnetIds: e.network?.existingSubnetIds,
+            allowedTags: e.network?.allowedTags,
+            raw: e.aws ?? {},
+            fail,
+        })
+        : undefined;
+    if (e.aws !== undefined && cloud !== "aws") {
+        fail(["aws"], `only applies to cloud "aws"; this stack's cloud is "${cloud}".`);
+    }
+    if (!ok || !replicas || !cluster || !backup || (cloud === "gcp" && !gcp) || (cloud === "aws" && !aws)) return undefined;
 
     const profile = ENGINE_PROFILES[engine];
     return {
@@ -211,8 +267,8 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, report
         engineVersion,
         size,
         preset: sizePreset(cloud, placement, size, engine),
-        highAvailability: e.highAvailability ?? false,
-        backupRetentionDays: e.backupRetentionDays ?? 7,
+        highAvailability,
+        backupRetentionDays,
         deletionProtection: e.deletionProtection ?? true,
         replicas,
         network,
@@ -221,6 +277,8 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, report
         alertEmail: e.alertEmail,
         image: e.image ?? profile.defaultImage(engineVersion),
         exporterImage: e.exporterImage ?? profile.defaultExporterImage,
+        ...(gcp ? { gcp } : {}),
+        ...(aws ? { aws } : {}),
     };
 }
 
@@ -235,7 +293,7 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: 
     };
     if (kind === "none") {
         if (count > 0) bad("count", `is ${count}, but replicas.kind is "none"; set replicas.kind to baked or streaming, or remove the count.`);
-        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "mode", "maxReplicas"] as const) {
+        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "mode", "maxReplicas"] as const) {
             if (r[k] !== undefined) bad(k, `only applies when replicas.kind is baked; it is "none".`);
         }
         return ok ? { kind, count: 0, mode: "service" } : undefined;
@@ -252,14 +310,34 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: 
         if (host === "cluster" && !e.cluster?.kubeconfig && !e.cluster?.context && !e.cluster?.create) {
             bad("kind", `is "baked", but placement "${placement}" has nowhere to run replica containers; set cluster.kubeconfig, cluster.context or cluster.create so they run on a Kubernetes cluster.`);
         }
+        if (host === "cluster-or-vms" && r.mode === "sidecar" && !e.cluster?.kubeconfig && !e.cluster?.context && !e.cluster?.create) {
+            bad("mode", `is "sidecar", but with no cluster configured placement "${placement}" runs baked replicas on VMs, which have no application pods to join; configure cluster.kubeconfig, cluster.context or cluster.create, or use mode service.`);
+        }
+        if (host === "cluster-or-vms" && r.dump === undefined && r.image === undefined) {
+            bad("kind", `is "baked" on placement "${placement}", but neither replicas.dump nor replicas.image is set; the scheduled dumps only exist after the first deploy, so give a dump to bake (replicas.dump) or an image baked with \`npm run bake\` (replicas.image).`);
+        }
         if (r.dump !== undefined && r.image !== undefined) bad("image", `and replicas.dump are both set; give one: a dump to bake, or an image already baked.`);
+        if (placement === "cluster" && r.dump === undefined && r.image === undefined) {
+            bad("kind", `is "baked" on placement "cluster", but neither replicas.image nor replicas.dump is set; give an image baked with \`npm run bake\` (replicas.image), or a dump to bake (replicas.dump) with replicas.repository to push it to.`);
+        }
+        const onKubernetes = placement === "cluster" || host === "cluster" || (host === "cluster-or-vms" && Boolean(e.cluster?.kubeconfig || e.cluster?.context || e.cluster?.create));
+        if (r.repository !== undefined && placement === "docker") {
+            bad("repository", `only applies to replicas running on Kubernetes; placement "docker" runs the baked image from the local engine without pushing it.`);
+        } else if (r.repository !== undefined && r.dump === undefined) {
+            bad("repository", `is set, but replicas.dump is not; the repository receives the image baked from the dump. Set replicas.dump, or remove replicas.repository.`);
+        } else if (r.repository !== undefined && /[:@][^/]*$/.test(r.repository)) {
+            bad("repository", `is ${show(r.repository)}; give a repository without a tag or digest (e.g. registry.example.com/team/app-baked): the tag is the dump's digest.`);
+        } else if (r.repository === undefined && r.dump !== undefined && onKubernetes && !(cloud === "gcp" && placement !== "cluster")) {
+            // (gcp vm/managed push what they bake to the Artifact Registry repository they create.)
+            bad("repository", `is required with replicas.dump when replicas run on Kubernetes: the cluster pulls the baked image from a registry. Set it to a repository without a tag, e.g. registry.example.com/team/app-baked.`);
+        }
         if ((r.mode !== undefined || r.maxReplicas !== undefined) && placement === "docker") {
             bad(r.mode !== undefined ? "mode" : "maxReplicas", `only applies to replicas running on Kubernetes; placement "docker" runs them as containers.`);
         }
         if (r.mode === "sidecar" && r.maxReplicas !== undefined) bad("maxReplicas", `has no effect in sidecar mode: the application's own Deployment decides how many replicas run.`);
         if (r.maxReplicas !== undefined && r.maxReplicas < count) bad("maxReplicas", `is ${r.maxReplicas}, below replicas.count ${count}; the autoscaler ceiling must be at least the count.`);
     } else {
-        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "mode", "maxReplicas"] as const) {
+        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "mode", "maxReplicas"] as const) {
             if (r[k] !== undefined) bad(k, `only applies when replicas.kind is baked; it is "${kind}".`);
         }
         if ((placement === "docker" || placement === "cluster") && !STREAMING_ENGINES_SELF_HOSTED.includes(engine)) {
@@ -279,6 +357,7 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: 
         maxStalenessMinutes: r.maxStalenessMinutes,
         dump: r.dump,
         image: r.image,
+        repository: r.repository,
         mode: r.mode ?? "service",
         maxReplicas: r.maxReplicas,
     };

@@ -68,6 +68,7 @@ export class DockerDatabase extends pulumi.ComponentResource implements Database
                 env,
                 ...(profile.env.user ? [`${profile.env.user}=${profile.username}`] : []),
                 `${profile.env.database}=${spec.databaseName}`,
+                ...Object.entries(profile.fixedEnv).map(([k, v]) => `${k}=${v}`),
                 ...(spec.engine === "postgres" ? [`PGDATA=${profile.dataMountPath}/pgdata`] : []),
                 ...(replicationPassword ? [pulumi.secret(pulumi.interpolate`REPLICATION_PASSWORD=${replicationPassword}`)] : []),
             ],

@@ -12,7 +12,25 @@ export const LOCAL_STATE: Record<string, StateHook> = {
     "docker:index/volume:Volume": ({ name, inputs }) => ({ name: inputs.name ?? name, mountpoint: `/var/lib/docker/volumes/${name}/_data` }),
     "docker:index/image:Image": ({ inputs }) => ({ repoDigest: `${inputs.imageName}@sha256:${"0".repeat(64)}`, imageName: inputs.imageName }),
     "docker:index/remoteImage:RemoteImage": ({ inputs }) => ({ imageId: `sha256:${hashNumber(String(inputs.name), 1e9)}`, repoDigest: String(inputs.name) }),
-    "kubernetes:core/v1:Service": ({ inputs }) => ({ spec: { ...(inputs.spec as object), clusterIP: "10.96.0.10" }, status: {} }),
+    "kubernetes:core/v1:Service": ({ inputs }) => ({
+        spec: { ...(inputs.spec as object), clusterIP: (inputs.spec as { clusterIP?: string } | undefined)?.clusterIP ?? `10.96.${hashNumber(String(inputs.metadata?.name), 250)}.${hashNumber(`${inputs.metadata?.name}:ip`, 250) + 1}` },
+        status: {},
+    }),
+    "kubernetes:core/v1:Namespace": ({ inputs }) => ({ status: { phase: "Active" }, metadata: { ...inputs.metadata, uid: uid(inputs) } }),
+    "kubernetes:core/v1:Secret": ({ inputs }) => ({ metadata: { ...inputs.metadata, uid: uid(inputs) } }),
+    "kubernetes:core/v1:PersistentVolumeClaim": ({ inputs }) => ({ status: { phase: "Bound", capacity: inputs.spec?.resources?.requests } }),
+    "kubernetes:apps/v1:StatefulSet": ({ inputs }) => ({ status: { replicas: inputs.spec?.replicas ?? 1, readyReplicas: inputs.spec?.replicas ?? 1 } }),
+    "kubernetes:apps/v1:Deployment": ({ inputs }) => ({ status: { replicas: inputs.spec?.replicas ?? 1, availableReplicas: inputs.spec?.replicas ?? 1 } }),
+    // Not Docker or Kubernetes, but every self-hosted placement reads it back into connection strings.
+    "random:index/randomPassword:RandomPassword": ({ name, inputs }) => ({
+        result: `mock${hashNumber(name, 1e9)}${name.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(Number(inputs.length ?? 16), "x").slice(0, Number(inputs.length ?? 16)),
+    }),
 };
+
+/** Stable fake uid from the object's namespace and name. */
+function uid(inputs: Record<string, any>): string {
+    const key = `${inputs.metadata?.namespace ?? ""}/${inputs.metadata?.name ?? ""}`;
+    return `00000000-0000-4000-8000-${String(hashNumber(key, 1e12)).padStart(12, "0")}`;
+}
 
 export const LOCAL_INVOKES: Record<string, InvokeHook> = {};

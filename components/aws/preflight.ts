@@ -1,0 +1,75 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../config/errors";
+import { DatabaseSpec } from "../config/validate";
+import { networkKey, rememberAwsStack, usesAwsNetwork } from "./stack";
+
+/** Why a database needs subnets in two zones, or undefined when one zone would do. */
+function twoZoneReason(spec: DatabaseSpec): { key: string; value: string; why: string } | undefined {
+    if (spec.highAvailability) return { key: "highAvailability", value: "true", why: "a standby needs a second zone" };
+    if (spec.placement === "managed") return { key: "placement", value: `"managed"`, why: "RDS subnet groups span two zones" };
+    if (spec.cluster.create) return { key: "cluster.create", value: "true", why: "EKS needs subnets in two zones" };
+    return undefined;
+}
+
+/**
+ * Checks that need the AWS API, before any resource is registered: enough availability zones for
+ * what the databases ask, and reused subnets that belong to the VPC, span the zones and are private
+ * (no default route to an internet gateway). Also records the stack for the shared network and
+ * cluster (stack.ts). Throws one ConfigError listing every problem.
+ */
+export async function awsPreflight(specs: readonly DatabaseSpec[], project: string = pulumi.getProject()): Promise<void> {
+    const databases = specs.filter((s) => s.cloud === "aws");
+    if (databases.length === 0) return;
+    rememberAwsStack(databases);
+    const problems: string[] = [];
+    const key = (spec: DatabaseSpec, path: string) => `${project}:${path}${specs.length > 1 ? ` (database "${spec.name}")` : ""}`;
+
+    const eksNetworks = new Set(databases.filter((s) => s.cluster.create).map(networkKey));
+    if (eksNetworks.size > 1) {
+        problems.push(`${project}:cluster.create is true for databases in different networks; the stack creates one EKS cluster, so give them the same network.existingNetworkId/existingSubnetIds (or none).`);
+    }
+
+    const created = databases.filter((s) => usesAwsNetwork(s) && s.network.existingNetworkId === undefined);
+    if (created.length > 0) {
+        const zones = await aws.getAvailabilityZones({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] });
+        if (zones.names.length < 2) {
+            const region = created[0].aws?.region ?? "the region";
+            for (const spec of created) {
+                const reason = twoZoneReason(spec);
+                if (reason) {
+                    problems.push(`${key(spec, reason.key)} is ${reason.value}, but region "${region}" has ${zones.names.length} availability zone(s) available to this account (${zones.names.join(", ") || "none"}) and ${reason.why}; pick a region with two or more, or reuse subnets in two zones (network.existingSubnetIds).`);
+                }
+            }
+        }
+    }
+
+    const checked = new Set<string>();
+    for (const spec of databases.filter((s) => usesAwsNetwork(s) && s.network.existingNetworkId !== undefined)) {
+        if (checked.has(networkKey(spec))) continue;
+        checked.add(networkKey(spec));
+        const vpc = spec.network.existingNetworkId!;
+        const subnets = await Promise.all(spec.network.existingSubnetIds.map((id) => aws.ec2.getSubnet({ id })));
+        for (const subnet of subnets) {
+            if (subnet.vpcId !== vpc) {
+                problems.push(`${key(spec, "network.existingSubnetIds")} lists ${subnet.id}, which belongs to ${subnet.vpcId}, not network.existingNetworkId ${vpc}.`);
+            }
+            if (await routesToInternetGateway(subnet.id, subnet.vpcId)) {
+                problems.push(`${key(spec, "network.existingSubnetIds")} lists ${subnet.id}, a public subnet (its route table sends 0.0.0.0/0 to an internet gateway); databases go in private subnets only.`);
+            }
+        }
+        const zones = [...new Set(subnets.map((s) => s.availabilityZone))];
+        const reason = twoZoneReason(spec);
+        if (zones.length < 2 && reason) {
+            problems.push(`${key(spec, "network.existingSubnetIds")} are all in ${zones.join(", ")}, but ${reason.key} is ${reason.value} and ${reason.why}; add a private subnet in another zone.`);
+        }
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The subnet's own route table, or the VPC's main one when it has no explicit association. */
+async function routesToInternetGateway(subnetId: string, vpcId: string): Promise<boolean> {
+    const table = await aws.ec2.getRouteTable({ subnetId }).catch(() =>
+        aws.ec2.getRouteTable({ vpcId, filters: [{ name: "association.main", values: ["true"] }] }));
+    return table.routes.some((r) => (r.cidrBlock === "0.0.0.0/0" || r.ipv6CidrBlock === "::/0") && (r.gatewayId ?? "").startsWith("igw-"));
+}

@@ -1,0 +1,191 @@
+import * as docker from "@pulumi/docker";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BAKED, prepareBakeContext, scramVerifier } from "../bake";
+import { ENGINE_PROFILES } from "../config/engines";
+import { bakeSpec } from "../replicas/preflight";
+import { DatabaseSpec } from "../config/validate";
+import { connectionUri } from "../contract";
+import { meta, namespaceLabels, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
+import { bakedAlerts, monitoring } from "./monitoring";
+import { admitPolicy } from "./network";
+import { DEFAULT_RUN_AS_USER, exporterContainer, ExporterQuery, podSecurityContext } from "./pod";
+import { clusterProvider } from "./provider";
+import { bakedReplicaContainer, bakedReplicaSidecar } from "./sidecar";
+
+export interface ClusterBakedReplicasArgs {
+    /** Resolved spec of the master (any placement); `replicas` says how many, which image, service or sidecar. */
+    readonly spec: DatabaseSpec;
+    /** Password of BAKED.readerRole: `readerPassword(masterPassword)` from components/replicas/reader.ts. */
+    readonly readerPassword: pulumi.Input<string>;
+    /** Namespace, e.g. the master's Namespace output. Default: spec.cluster.namespace, created here when spec.cluster.createNamespace. */
+    readonly namespace?: pulumi.Input<string>;
+    /** Provider of the cluster that runs the replicas (aws/gcp pass their EKS/GKE one). Default: `${name}-k8s` from spec.cluster. */
+    readonly provider?: k8s.Provider;
+    /** An already baked image. Default: spec.replicas.image, or one built from spec.replicas.dump and pushed to spec.replicas.repository. */
+    readonly image?: pulumi.Input<string>;
+    /** UID of the postgres user inside the baked image. Default 999 (official postgres images). */
+    readonly runAsUser?: number;
+}
+
+/** `dbplace_baked_data_age_seconds`: how old the dump is that a replica serves, i.e. its staleness. */
+export const AGE_QUERIES: Record<string, ExporterQuery> = {
+    dbplace_baked_data_age: {
+        query: `SELECT (${BAKED.ageQuery.trim().replace(/;$/, "")}) AS seconds`,
+        metrics: { seconds: "Seconds since the dump this replica serves was taken" },
+    },
+};
+
+/** Target CPU of the autoscaler: headroom for a burst while a new pod (ready within seconds) comes up. */
+const HPA_CPU_UTILIZATION = 70;
+
+/**
+ * Image-baked read replicas on Kubernetes, for any master placement: a Deployment of pods that carry the
+ * data in their image, so they mount nothing, start in about a second and scale like any stateless pod.
+ * A new dump means a new image tag and a rolling update that adds a ready pod before removing one.
+ */
+export class ClusterBakedReplicas extends pulumi.ComponentResource {
+    public readonly readHost: pulumi.Output<string>;
+    public readonly readPort: pulumi.Output<number>;
+    public readonly readConnectionSecret: pulumi.Output<string>;
+    /** The image the replicas run (tag = dump digest when built here). */
+    public readonly imageRef: pulumi.Output<string>;
+    /** The replica as a container for an application's pod (what sidecar mode hands out). */
+    public readonly sidecar: k8s.types.input.core.v1.Container;
+    /** Undefined in sidecar mode. */
+    public readonly deployment?: k8s.apps.v1.Deployment;
+
+    constructor(name: string, args: ClusterBakedReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dbplace:cluster:ClusterBakedReplicas", name, {}, opts);
+        const { spec } = args;
+        const runAsUser = args.runAsUser ?? DEFAULT_RUN_AS_USER;
+        const password = pulumi.secret(args.readerPassword);
+        this.imageRef = pulumi.output(args.image ?? spec.replicas.image ?? this.bake(name, spec, password));
+        this.sidecar = bakedReplicaSidecar({ spec, image: this.imageRef, runAsUser });
+
+        if (spec.replicas.mode === "sidecar") {
+            // Each application pod carries its own replica: nothing runs here, reads stay on localhost.
+            this.readHost = pulumi.output("127.0.0.1");
+        } else {
+            const provider = args.provider ?? clusterProvider(name, spec, this);
+            const child = { parent: this, provider };
+            const namespace = args.namespace ?? (spec.cluster.createNamespace
+                ? new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: spec.cluster.namespace, labels: namespaceLabels(spec) } }, child).metadata.name
+                : spec.cluster.namespace);
+            const names = objectNames(spec);
+            const deploymentName = names.baked;
+            const exporterPort = ENGINE_PROFILES.postgres.exporterPort;
+
+            const reader = new k8s.core.v1.Secret(`${name}-reader`, {
+                metadata: meta(spec, namespace, names.reader, "baked-replica"),
+                type: "Opaque",
+                stringData: pulumi.secret({ username: BAKED.readerRole, password }),
+            }, child);
+
+            const autoscaled = spec.replicas.maxReplicas !== undefined;
+            this.deployment = new k8s.apps.v1.Deployment(`${name}-deploy`, {
+                metadata: meta(spec, namespace, deploymentName, "baked-replica"),
+                spec: {
+                    replicas: spec.replicas.count,
+                    selector: { matchLabels: selectorLabels(spec, "baked-replica") },
+                    // Never fewer ready replicas than `count` during a roll: add one, wait for ready, remove one.
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    revisionHistoryLimit: 3,
+                    template: {
+                        metadata: { labels: objectLabels(spec, "baked-replica") },
+                        spec: {
+                            securityContext: podSecurityContext(runAsUser),
+                            automountServiceAccountToken: false,
+                            enableServiceLinks: false,
+                            terminationGracePeriodSeconds: 15,
+                            topologySpreadConstraints: [{
+                                maxSkew: 1,
+                                topologyKey: "kubernetes.io/hostname",
+                                whenUnsatisfiable: "ScheduleAnyway",
+                                labelSelector: { matchLabels: selectorLabels(spec, "baked-replica") },
+                            }],
+                            containers: [
+                                bakedReplicaContainer({ spec, image: this.imageRef, name: "postgres", runAsUser }),
+                                exporterContainer({
+                                    spec,
+                                    port: BAKED.port,
+                                    username: BAKED.readerRole,
+                                    password: { name: reader.metadata.name, key: "password" },
+                                    queries: AGE_QUERIES,
+                                }),
+                            ],
+                        },
+                    },
+                },
+            // The autoscaler owns the replica count once it exists; re-applying `count` would undo its scaling.
+            }, { ...child, ignoreChanges: autoscaled ? ["spec.replicas"] : undefined });
+
+            const service = new k8s.core.v1.Service(`${name}-ro`, {
+                metadata: meta(spec, namespace, names.readOnly, "baked-replica"),
+                spec: {
+                    type: "ClusterIP",
+                    selector: selectorLabels(spec, "baked-replica"),
+                    ports: [
+                        { name: "db", port: BAKED.port, targetPort: "db", protocol: "TCP" },
+                        { name: "metrics", port: exporterPort, targetPort: "metrics", protocol: "TCP" },
+                    ],
+                },
+            }, child);
+
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
+                metadata: meta(spec, namespace, deploymentName, "baked-replica"),
+                // Replicas are interchangeable and back in a second: one at a time keeps drains moving.
+                spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(spec, "baked-replica") } },
+            }, child);
+
+            admitPolicy(`${name}-netpol`, {
+                spec, namespace, policyName: deploymentName, component: "baked-replica", port: BAKED.port, metricsPort: exporterPort,
+            }, child);
+
+            if (autoscaled) {
+                new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
+                    metadata: meta(spec, namespace, deploymentName, "baked-replica"),
+                    spec: {
+                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
+                        minReplicas: spec.replicas.count,
+                        maxReplicas: spec.replicas.maxReplicas!,
+                        metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: HPA_CPU_UTILIZATION } } }],
+                    },
+                }, child);
+            }
+            if (spec.cluster.prometheusOperator) {
+                monitoring(name, {
+                    spec, namespace, objectName: deploymentName, component: "baked-replica", scrape: ["baked-replica"],
+                    alerts: (ns) => bakedAlerts(spec, ns, deploymentName),
+                }, child);
+            }
+            this.readHost = serviceHost(service.metadata.name, namespace);
+        }
+
+        this.readPort = pulumi.output(BAKED.port);
+        this.readConnectionSecret = connectionUri({
+            scheme: "postgresql", username: BAKED.readerRole, password, host: this.readHost, port: this.readPort, database: spec.databaseName,
+        });
+        this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, imageRef: this.imageRef, readConnectionSecret: this.readConnectionSecret });
+    }
+
+    /** Builds the dump into an image and pushes it where the cluster can pull it; the tag is the dump's digest. */
+    private bake(name: string, spec: DatabaseSpec, password: pulumi.Output<string>): pulumi.Output<string> {
+        const { dump, repository } = spec.replicas;
+        if (dump === undefined || repository === undefined) {
+            throw new Error(`database "${spec.name}": baked replicas on Kubernetes need replicas.image, or replicas.dump together with replicas.repository (where the cluster pulls the baked image from).`);
+        }
+        const context = prepareBakeContext(bakeSpec(spec));
+        const image = new docker.Image(`${name}-image`, {
+            imageName: `${repository}:${context.tag}`,
+            build: {
+                context: context.dir,
+                dockerfile: context.dockerfile,
+                args: { ...context.buildArgs, READER_VERIFIER: password.apply((p) => scramVerifier(p)) },
+            },
+            skipPush: false,
+            buildOnPreview: false,
+        }, { parent: this });
+        return image.imageName;
+    }
+}

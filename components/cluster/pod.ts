@@ -1,0 +1,137 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { ENGINE_PROFILES } from "../config/engines";
+import { ContainerPreset, sizePreset } from "../config/presets";
+import { Engine } from "../config/schema";
+import { DatabaseSpec } from "../config/validate";
+
+type Container = k8s.types.input.core.v1.Container;
+type Probe = k8s.types.input.core.v1.Probe;
+
+/** UID of the `postgres` and `mysql` users in the official images; they must not start as root to drop privileges. */
+export const DEFAULT_RUN_AS_USER = 999;
+
+/** Restricted Pod Security Standard: non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp. */
+export function podSecurityContext(uid: number): k8s.types.input.core.v1.PodSecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: uid,
+        fsGroup: uid,
+        // A large volume is only re-chowned when its root has the wrong owner, not on every restart.
+        fsGroupChangePolicy: "OnRootMismatch",
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+export const containerSecurityContext: k8s.types.input.core.v1.SecurityContext = {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** The container-shaped preset for this size; VM/DBaaS specs (baked replicas of managed masters) fall back to the cluster row. */
+export function containerPreset(spec: DatabaseSpec): ContainerPreset {
+    const preset = spec.preset.kind === "container" ? spec.preset : sizePreset(spec.cloud, "cluster", spec.size, spec.engine);
+    if (preset.kind !== "container") {
+        throw new Error(`size "${spec.size}" on cloud "${spec.cloud}" has no container preset for Kubernetes pods; add a cluster row to components/config/presets.ts.`);
+    }
+    return preset;
+}
+
+export function resources(p: ContainerPreset): k8s.types.input.core.v1.ResourceRequirements {
+    return { requests: { cpu: p.cpuRequest, memory: p.memoryRequest }, limits: { cpu: p.cpuLimit, memory: p.memoryLimit } };
+}
+
+export function execProbe(command: string[], periodSeconds: number, failureThreshold: number, timeoutSeconds = 5): Probe {
+    return { exec: { command }, periodSeconds, failureThreshold, timeoutSeconds };
+}
+
+/** Readiness that passes only once the server answers a real query, not merely accepts TCP. */
+export function queryProbe(spec: DatabaseSpec, periodSeconds: number, failureThreshold: number): Probe {
+    return execProbe(["sh", "-c", ENGINE_PROFILES[spec.engine].readyShell(spec.databaseName)], periodSeconds, failureThreshold);
+}
+
+/**
+ * Liveness is deliberately weaker than readiness: "the server process answers at all". A busy server
+ * that is slow to run a query must leave the Service, not be killed mid crash-recovery.
+ */
+export const LIVENESS: Record<Engine, string[]> = {
+    postgres: ["sh", "-c", "pg_isready -q -h 127.0.0.1 -p 5432"],
+    mysql: ["sh", "-c", "mysqladmin ping --silent -h 127.0.0.1 -P 3306"],
+};
+
+/** Custom exporter queries (postgres_exporter queries.yaml); the namespace + column form the metric name. */
+export interface ExporterQuery {
+    readonly query: string;
+    readonly metrics: Record<string, string>;
+}
+
+/** `dbplace_replication_*`: lag as seen by a standby; 0 on a primary. `is_streaming` catches a standby cut off from its primary, whose lag reads 0. */
+export const REPLICATION_QUERIES: Record<string, ExporterQuery> = {
+    dbplace_replication: {
+        query: [
+            "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0",
+            "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0",
+            "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END AS lag_seconds,",
+            "CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END AS is_replica,",
+            "(SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming') AS is_streaming",
+        ].join(" "),
+        metrics: { lag_seconds: "Seconds the standby's replay is behind its primary", is_replica: "1 on a standby", is_streaming: "1 while the standby receives WAL" },
+    },
+};
+
+export interface ExporterArgs {
+    readonly spec: DatabaseSpec;
+    /** Port of the server in the same pod. */
+    readonly port: number;
+    /** Role the exporter logs in as. */
+    readonly username: string;
+    /** Secret key holding that role's password; kept out of the pod spec. */
+    readonly password: { name: pulumi.Input<string>; key: string };
+    /** postgres only: extra metrics. Passed by environment and written to /tmp at start, so the pod needs no volume. */
+    readonly queries?: Record<string, ExporterQuery>;
+}
+
+const QUERIES_FILE = "/tmp/dbplace-queries.yaml";
+
+/**
+ * The Prometheus exporter sidecar. No probes on purpose: a failing exporter must never take the database
+ * out of its Service (readiness) or restart it (liveness is per container, but noise either way).
+ */
+export function exporterContainer(a: ExporterArgs): Container {
+    const profile = ENGINE_PROFILES[a.spec.engine];
+    const secretEnv = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: a.password.name, key: a.password.key } } });
+    const base: Container = {
+        name: "exporter",
+        image: a.spec.exporterImage,
+        ports: [{ name: "metrics", containerPort: profile.exporterPort }],
+        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+        securityContext: containerSecurityContext,
+    };
+    if (a.spec.engine === "mysql") {
+        return {
+            ...base,
+            args: [`--mysqld.address=127.0.0.1:${a.port}`, `--mysqld.username=${a.username}`],
+            env: [secretEnv("MYSQLD_EXPORTER_PASSWORD")],
+        };
+    }
+    const env = [
+        { name: "DATA_SOURCE_URI", value: `127.0.0.1:${a.port}/${a.spec.databaseName}?sslmode=disable` },
+        { name: "DATA_SOURCE_USER", value: a.username },
+        secretEnv("DATA_SOURCE_PASS"),
+    ];
+    if (!a.queries) return { ...base, env };
+    const yaml = stringify(Object.fromEntries(Object.entries(a.queries).map(([ns, q]) => [ns, {
+        query: q.query,
+        metrics: Object.entries(q.metrics).map(([column, description]) => ({ [column]: { usage: "GAUGE", description } })),
+    }])));
+    return {
+        ...base,
+        command: ["/bin/sh", "-c", `printf '%s\\n' "$DBPLACE_QUERIES" > ${QUERIES_FILE} && exec /bin/postgres_exporter`],
+        env: [...env, { name: "DBPLACE_QUERIES", value: yaml }, { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: QUERIES_FILE }],
+    };
+}

@@ -1,0 +1,68 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BAKED } from "../bake";
+import { DatabaseSpec } from "../config/validate";
+import { containerPreset, containerSecurityContext, DEFAULT_RUN_AS_USER, resources } from "./pod";
+
+type Container = k8s.types.input.core.v1.Container;
+
+export interface BakedReplicaSidecarArgs {
+    /** Resolved spec of the database whose data the image carries. */
+    readonly spec: DatabaseSpec;
+    /** The baked image: `ClusterBakedReplicas.imageRef`, or `replicas.image`. */
+    readonly image: pulumi.Input<string>;
+    /** Container name. Default `${spec.name}-replica`. */
+    readonly name?: string;
+    /** UID of the postgres user inside the baked image; the restored data directory belongs to it. Default 999 (official postgres images). */
+    readonly runAsUser?: number;
+}
+
+/**
+ * One baked replica container: the data is in the image, so nothing is mounted. Ready only once the
+ * database answers a query (BAKED.readinessCommand); alive while it accepts TCP, which needs no client
+ * binaries on PATH and cannot kill a replica that is merely busy.
+ */
+export function bakedReplicaContainer(a: BakedReplicaSidecarArgs): Container {
+    const query = { exec: { command: BAKED.readinessCommand(a.spec.databaseName) }, timeoutSeconds: 3 };
+    return {
+        name: a.name ?? `${a.spec.name}-replica`,
+        image: a.image,
+        ports: [{ name: "db", containerPort: BAKED.port }],
+        // Baked data answers within a second; a minute of grace covers a cold node pulling nothing else.
+        startupProbe: { ...query, periodSeconds: 1, failureThreshold: 60 },
+        readinessProbe: { ...query, periodSeconds: 5, failureThreshold: 3 },
+        livenessProbe: { tcpSocket: { port: BAKED.port }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
+        resources: resources(containerPreset(a.spec)),
+        // Set on the container, not the pod: as a sidecar it lives in an application's pod with its own settings.
+        securityContext: { ...containerSecurityContext, runAsUser: a.runAsUser ?? DEFAULT_RUN_AS_USER, runAsGroup: a.runAsUser ?? DEFAULT_RUN_AS_USER },
+    };
+}
+
+/**
+ * SIDECAR MODE: a baked replica inside the application's own pod, read over 127.0.0.1:5432 with the
+ * stack's `readConnectionSecret`. Reads then scale with the application and never cross the network.
+ */
+export function bakedReplicaSidecar(a: BakedReplicaSidecarArgs): Container {
+    return bakedReplicaContainer(a);
+}
+
+export interface WithSidecarOptions {
+    /**
+     * Add it as a native sidecar (an init container with restartPolicy Always, Kubernetes ≥ 1.29): the
+     * application's containers start only after the replica's startup probe passed, and the replica
+     * stops after them. false: append it to `containers` for older clusters. Default true.
+     */
+    readonly native?: boolean;
+}
+
+/** Returns `podSpec` with a baked replica added, for an application's Deployment. */
+export function withBakedReplicaSidecar(podSpec: k8s.types.input.core.v1.PodSpec, a: BakedReplicaSidecarArgs & WithSidecarOptions): k8s.types.input.core.v1.PodSpec {
+    const sidecar = bakedReplicaSidecar(a);
+    if (a.native ?? true) {
+        return {
+            ...podSpec,
+            initContainers: pulumi.all([podSpec.initContainers ?? [], sidecar]).apply(([list, c]) => [...(list ?? []), { ...c, restartPolicy: "Always" }]),
+        };
+    }
+    return { ...podSpec, containers: pulumi.all([podSpec.containers, sidecar]).apply(([list, c]) => [...(list ?? []), c]) };
+}

@@ -1,0 +1,100 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ENGINE_PROFILES } from "../config/engines";
+import { DatabaseSpec } from "../config/validate";
+import { connectionUri } from "../contract";
+import { meta, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
+import { admitPolicy } from "./network";
+import { containerPreset, DEFAULT_RUN_AS_USER } from "./pod";
+import { dataClaimTemplate, serverPodSpec, spreadAffinity, standbyScript } from "./server";
+
+export interface ClusterStreamingReplicasArgs {
+    /** Resolved spec of the primary (postgres). */
+    readonly spec: DatabaseSpec;
+    /** Namespace of the primary (required: standbys live next to it). */
+    readonly namespace: pulumi.Input<string>;
+    /** Provider of the primary's cluster (required: standbys must run where the primary runs). */
+    readonly provider: k8s.Provider;
+    /** The primary's credentials Secret: `password` for readers and the exporter, `replication-password` to clone. */
+    readonly secret: pulumi.Input<string>;
+    /** The primary's StatefulSet: standbys are created once it is ready, so their first clone succeeds. */
+    readonly primary: pulumi.Resource;
+    /** DNS name of the primary's read-write Service. */
+    readonly primaryHost: pulumi.Input<string>;
+    /** The primary's password: readers use the primary's role on the standbys. */
+    readonly masterPassword: pulumi.Input<string>;
+    /** UID of the image's postgres user. Default 999. */
+    readonly runAsUser?: number;
+}
+
+/**
+ * Streaming standbys for reads that cannot wait for the next bake: each pod clones the primary with
+ * pg_basebackup and then follows its WAL. Their volumes are copies, so they are deleted with the pods
+ * (a lost standby re-clones); the lag metric comes from each standby's own exporter.
+ */
+export class ClusterStreamingReplicas extends pulumi.ComponentResource {
+    public readonly readHost: pulumi.Output<string>;
+    public readonly readPort: pulumi.Output<number>;
+    public readonly readConnectionSecret: pulumi.Output<string>;
+    public readonly statefulSet: k8s.apps.v1.StatefulSet;
+
+    constructor(name: string, args: ClusterStreamingReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dbplace:cluster:ClusterStreamingReplicas", name, {}, opts);
+        const { spec, namespace } = args;
+        const profile = ENGINE_PROFILES[spec.engine];
+        const child = { parent: this, provider: args.provider };
+        const names = objectNames(spec);
+        const setName = names.standbys;
+
+        const service = new k8s.core.v1.Service(`${name}-ro`, {
+            metadata: meta(spec, namespace, names.readOnly, "streaming-replica"),
+            spec: {
+                type: "ClusterIP",
+                selector: selectorLabels(spec, "streaming-replica"),
+                ports: [
+                    { name: "db", port: profile.port, targetPort: "db", protocol: "TCP" },
+                    { name: "metrics", port: profile.exporterPort, targetPort: "metrics", protocol: "TCP" },
+                ],
+            },
+        }, child);
+
+        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-standbys`, {
+            metadata: meta(spec, namespace, setName, "streaming-replica"),
+            spec: {
+                serviceName: service.metadata.name,
+                replicas: spec.replicas.count,
+                podManagementPolicy: "Parallel",
+                selector: { matchLabels: selectorLabels(spec, "streaming-replica") },
+                updateStrategy: { type: "RollingUpdate" },
+                persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Delete" },
+                volumeClaimTemplates: [dataClaimTemplate(spec, "streaming-replica")],
+                template: {
+                    metadata: { labels: objectLabels(spec, "streaming-replica") },
+                    spec: serverPodSpec({
+                        spec,
+                        secret: args.secret,
+                        runAsUser: args.runAsUser ?? DEFAULT_RUN_AS_USER,
+                        script: pulumi.output(args.primaryHost).apply((host) => standbyScript(host, containerPreset(spec).maxConnections)),
+                        affinity: spreadAffinity(spec, "streaming-replica", false),
+                    }),
+                },
+            },
+        }, { ...child, dependsOn: [args.primary] });
+
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
+            metadata: meta(spec, namespace, setName, "streaming-replica"),
+            spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(spec, "streaming-replica") } },
+        }, child);
+
+        admitPolicy(`${name}-netpol`, {
+            spec, namespace, policyName: setName, component: "streaming-replica", port: profile.port, metricsPort: profile.exporterPort,
+        }, child);
+
+        this.readHost = serviceHost(service.metadata.name, namespace);
+        this.readPort = pulumi.output(profile.port);
+        this.readConnectionSecret = connectionUri({
+            scheme: profile.scheme, username: profile.username, password: args.masterPassword, host: this.readHost, port: this.readPort, database: spec.databaseName,
+        });
+        this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, readConnectionSecret: this.readConnectionSecret });
+    }
+}

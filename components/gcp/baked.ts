@@ -1,0 +1,166 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { BAKED } from "../bake";
+import { DatabaseSpec } from "../config/validate";
+import { ClusterBakedReplicas } from "../cluster/baked";
+import { connectionUri } from "../contract";
+import { readerPassword } from "../replicas/reader";
+import { bakedReplicaCloudInit } from "./baked-vm-init";
+import { engineFirewall, iapSshFirewall } from "./firewall";
+import { GkeCluster } from "./gke";
+import { internalLoadBalancer } from "./internal-lb";
+import { gcpLabels, gcpOf, networkTag, serviceAccountId } from "./naming";
+import { GcpNetwork } from "./network";
+import { bakedImage, bakedRegistry } from "./registry";
+
+export interface GcpBakedReplicasArgs {
+    /** Resolved spec of the master (vm or managed on gcp) with replicas.kind baked. */
+    readonly spec: DatabaseSpec;
+    /** The master's network: replica VMs, their load balancer and a created GKE cluster join it. */
+    readonly network: GcpNetwork;
+    /** The master's admin password: the reader role's password derives from it (components/replicas/reader.ts). */
+    readonly masterPassword: pulumi.Input<string>;
+    /** Bucket of the master's scheduled dumps, which the re-bake job may read. Default: none. */
+    readonly dumpBucket?: pulumi.Input<string>;
+    /** Container-Optimized OS image family (project/family) of replica VMs. Default cos-cloud/cos-stable. */
+    readonly imageFamily?: string;
+}
+
+/**
+ * Image-baked read replicas for a GCP master. The image lives in an Artifact Registry repository of
+ * the stack. With a cluster configured (kubeconfig/context, or cluster.create for a private GKE) the
+ * replicas are a Deployment there; otherwise a regional managed instance group of private COS VMs
+ * runs the image behind an internal passthrough load balancer, autohealed by a health check and
+ * rolled surge-first so a new bake never drops read capacity.
+ */
+export class GcpBakedReplicas extends pulumi.ComponentResource {
+    public readonly readHost: pulumi.Output<string>;
+    public readonly readPort: pulumi.Output<number>;
+    public readonly readConnectionSecret: pulumi.Output<string>;
+    public readonly imageRef: pulumi.Output<string>;
+    /** Service account the re-bake job runs as (push + read dumps). */
+    public readonly bakerServiceAccount: pulumi.Output<string>;
+
+    constructor(name: string, args: GcpBakedReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dbplace:gcp:GcpBakedReplicas", name, {}, opts);
+        const { spec, network } = args;
+        const { project, region, replicaMachineType } = gcpOf(spec);
+        const parent = { parent: this };
+        const password = readerPassword(args.masterPassword);
+
+        if (spec.cluster.configured) {
+            const gke = spec.cluster.create ? new GkeCluster(`${name}-gke`, { spec, network }, parent) : undefined;
+            const registry = bakedRegistry(`${name}-registry`, { spec, pullers: gke ? [gke.nodeServiceAccountEmail] : [], dumpBucket: args.dumpBucket, parent: this });
+            this.imageRef = bakedImage(`${name}-image`, { spec, registry, readerPassword: password, parent: this });
+            this.bakerServiceAccount = registry.bakerEmail;
+            const replicas = new ClusterBakedReplicas(`${name}-k8s`, { spec, readerPassword: password, provider: gke?.provider, image: this.imageRef }, parent);
+            this.readHost = replicas.readHost;
+            this.readPort = replicas.readPort;
+            this.readConnectionSecret = replicas.readConnectionSecret;
+            this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, imageRef: this.imageRef });
+            return;
+        }
+
+        const tag = networkTag(spec, "ro");
+        const sa = new gcp.serviceaccount.Account(`${name}-sa`, {
+            project,
+            accountId: serviceAccountId(spec, "replica"),
+            displayName: `dbplace ${spec.name}: baked replica VMs`,
+        }, parent);
+        for (const role of ["roles/logging.logWriter", "roles/monitoring.metricWriter"]) {
+            new gcp.projects.IAMMember(`${name}-sa-${role.split("/")[1].replace(/\./g, "-").toLowerCase()}`, {
+                project,
+                role,
+                member: pulumi.interpolate`serviceAccount:${sa.email}`,
+            }, parent);
+        }
+        const registry = bakedRegistry(`${name}-registry`, { spec, pullers: [sa.email], dumpBucket: args.dumpBucket, parent: this });
+        this.bakerServiceAccount = registry.bakerEmail;
+        this.imageRef = bakedImage(`${name}-image`, { spec, registry, readerPassword: password, parent: this });
+
+        const [imageProject, family] = (args.imageFamily ?? "cos-cloud/cos-stable").split("/");
+        const cos = gcp.compute.getImageOutput({ project: imageProject, family }, parent).selfLink;
+        const labels = gcpLabels(spec, "baked-replica");
+        const template = new gcp.compute.InstanceTemplate(`${name}-template`, {
+            project,
+            machineType: replicaMachineType,
+            disks: [{ boot: true, autoDelete: true, sourceImage: cos, diskType: "pd-balanced", diskSizeGb: 20, labels }],
+            // No accessConfigs: private only. Images come from Artifact Registry through Private Google Access.
+            networkInterfaces: [{ subnetwork: network.subnetworkId }],
+            serviceAccount: { email: sa.email, scopes: ["https://www.googleapis.com/auth/cloud-platform"] },
+            metadata: {
+                "user-data": bakedReplicaCloudInit(spec, this.imageRef),
+                "enable-oslogin": "TRUE",
+                "block-project-ssh-keys": "TRUE",
+                "google-logging-enabled": "true",
+                "google-monitoring-enabled": "true",
+            },
+            shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+            tags: [tag],
+            labels,
+        }, parent);
+
+        const healthCheck = new gcp.compute.HealthCheck(`${name}-health`, {
+            project,
+            checkIntervalSec: 5,
+            timeoutSec: 5,
+            healthyThreshold: 2,
+            unhealthyThreshold: 3,
+            tcpHealthCheck: { port: BAKED.port },
+        }, parent);
+        const zones = gcp.compute.getZonesOutput({ project, region, status: "UP" }, parent).names;
+        const autoscaled = spec.replicas.maxReplicas !== undefined;
+        const group = new gcp.compute.RegionInstanceGroupManager(`${name}-mig`, {
+            project,
+            region,
+            baseInstanceName: `${spec.name}-ro`,
+            distributionPolicyZones: zones,
+            versions: [{ name: "baked", instanceTemplate: template.selfLinkUnique }],
+            targetSize: autoscaled ? undefined : spec.replicas.count,
+            namedPorts: [{ name: "postgres", port: BAKED.port }],
+            autoHealingPolicies: { healthCheck: healthCheck.id, initialDelaySec: 120 },
+            // A new image: add replacements first (surge ≥ zone count is the regional minimum), remove none before they serve.
+            updatePolicy: {
+                type: "PROACTIVE",
+                minimalAction: "REPLACE",
+                replacementMethod: "SUBSTITUTE",
+                maxSurgeFixed: 3,
+                maxUnavailableFixed: 0,
+                instanceRedistributionType: "PROACTIVE",
+            },
+            waitForInstances: true,
+            waitForInstancesStatus: "UPDATED",
+        }, { ...parent, ignoreChanges: autoscaled ? ["targetSize"] : undefined });
+        if (autoscaled) {
+            new gcp.compute.RegionAutoscaler(`${name}-autoscaler`, {
+                project,
+                region,
+                target: group.id,
+                autoscalingPolicy: {
+                    minReplicas: spec.replicas.count,
+                    maxReplicas: spec.replicas.maxReplicas!,
+                    cooldownPeriod: 60,
+                    cpuUtilization: { target: 0.7 },
+                },
+            }, parent);
+        }
+
+        engineFirewall(`${name}-fw`, { spec, network: network.networkId, targetTag: tag, port: BAKED.port, healthChecks: true, parent: this });
+        iapSshFirewall(`${name}-fw`, { spec, network: network.networkId, targetTag: tag, parent: this });
+        const lb = internalLoadBalancer(`${name}-ilb`, {
+            spec, network: network.networkId, subnetwork: network.subnetworkId, instanceGroup: group.instanceGroup, healthCheck, port: BAKED.port, parent: this,
+        });
+
+        this.readHost = lb.ipAddress;
+        this.readPort = pulumi.output(BAKED.port);
+        this.readConnectionSecret = connectionUri({
+            scheme: "postgresql",
+            username: BAKED.readerRole,
+            password,
+            host: this.readHost,
+            port: this.readPort,
+            database: spec.databaseName,
+        });
+        this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, imageRef: this.imageRef, bakerServiceAccount: this.bakerServiceAccount });
+    }
+}

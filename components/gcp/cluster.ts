@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DatabaseSpec } from "../config/validate";
+import { ClusterDatabase } from "../cluster/database";
+import { DatabaseContract } from "../contract";
+import { GkeCluster } from "./gke";
+import { GcpNetwork } from "./network";
+
+export interface GcpClusterDatabaseArgs {
+    /** Resolved spec: cloud gcp, placement cluster. `cluster.create` decides GKE vs the configured kubeconfig. */
+    readonly spec: DatabaseSpec;
+}
+
+/**
+ * The in-cluster placement on GCP. With `cluster.create: true` it first creates a private GKE cluster
+ * (and its network, with Cloud NAT because the engine and exporter images come from public
+ * registries) and deploys the database onto it through that cluster's explicit provider; otherwise
+ * it deploys onto the cluster named by `cluster.kubeconfig` / `cluster.context`. Everything inside
+ * the cluster — StatefulSet, dumps, replicas, Prometheus rules — is the shared cluster placement.
+ */
+export class GcpClusterDatabase extends pulumi.ComponentResource implements DatabaseContract {
+    public readonly host: pulumi.Output<string>;
+    public readonly port: pulumi.Output<number>;
+    public readonly readHost: pulumi.Output<string>;
+    public readonly readPort: pulumi.Output<number>;
+    public readonly database: pulumi.Output<string>;
+    public readonly username: pulumi.Output<string>;
+    public readonly connectionSecret: pulumi.Output<string>;
+    public readonly readConnectionSecret: pulumi.Output<string>;
+    public readonly placement = "cluster" as const;
+    public readonly engine: DatabaseSpec["engine"];
+    /** Only with cluster.create. */
+    public readonly gke?: GkeCluster;
+    public readonly inCluster: ClusterDatabase;
+
+    constructor(name: string, args: GcpClusterDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dbplace:gcp:GcpClusterDatabase", name, {}, opts);
+        const { spec } = args;
+        this.engine = spec.engine;
+        const parent = { parent: this };
+
+        if (spec.cluster.create) {
+            const network = new GcpNetwork(`${name}-network`, { spec, nat: true }, parent);
+            this.gke = new GkeCluster(`${name}-gke`, { spec, network }, parent);
+        }
+        this.inCluster = new ClusterDatabase(`${name}-db`, { spec, provider: this.gke?.provider }, parent);
+
+        this.host = this.inCluster.host;
+        this.port = this.inCluster.port;
+        this.readHost = this.inCluster.readHost;
+        this.readPort = this.inCluster.readPort;
+        this.database = this.inCluster.database;
+        this.username = this.inCluster.username;
+        this.connectionSecret = this.inCluster.connectionSecret;
+        this.readConnectionSecret = this.inCluster.readConnectionSecret;
+        this.registerOutputs({
+            host: this.host,
+            port: this.port,
+            readHost: this.readHost,
+            readPort: this.readPort,
+            connectionSecret: this.connectionSecret,
+            readConnectionSecret: this.readConnectionSecret,
+        });
+    }
+}

@@ -1,0 +1,120 @@
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DatabaseSpec } from "../config/validate";
+import { statefulOptions } from "../contract";
+import { gcpLabels, gcpOf, serviceAccountId } from "./naming";
+import { GcpNetwork } from "./network";
+
+export interface GkeClusterArgs {
+    /** Resolved spec (cloud gcp, cluster.create true). Sizes nodes from gcp.machineType. */
+    readonly spec: DatabaseSpec;
+    /** Network and subnet the nodes join; it should have Cloud NAT when workloads pull public images. */
+    readonly network: GcpNetwork;
+    /** Node pool autoscaling ceiling per zone. Default 3. */
+    readonly maxNodesPerZone?: number;
+}
+
+/**
+ * A private GKE cluster for `cluster.create: true`: VPC-native (alias IPs from auto-created secondary
+ * ranges), nodes without external IPs (egress through the network's Cloud NAT), Workload Identity,
+ * shielded nodes, Dataplane V2 so the in-cluster placement's NetworkPolicies are enforced, and a
+ * least-privilege node service account. Regional (three zones) when highAvailability is set, else
+ * zonal. `provider` deploys onto it explicitly; nothing uses the ambient kubeconfig.
+ */
+export class GkeCluster extends pulumi.ComponentResource {
+    public readonly cluster: gcp.container.Cluster;
+    public readonly nodeServiceAccountEmail: pulumi.Output<string>;
+    /** kubeconfig using gke-gcloud-auth-plugin: no token is stored in state. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly provider: k8s.Provider;
+
+    constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dbplace:gcp:GkeCluster", name, {}, opts);
+        const { spec, network } = args;
+        const { project, region, machineType } = gcpOf(spec);
+        const parent = { parent: this };
+        const zones = gcp.compute.getZonesOutput({ project, region, status: "UP" }, parent).names;
+
+        const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes-sa`, {
+            project,
+            accountId: serviceAccountId(spec, "gke"),
+            displayName: `dbplace ${spec.name}: GKE nodes`,
+        }, parent);
+        this.nodeServiceAccountEmail = nodeSa.email;
+        // What the GKE docs list for a minimal node account: logs, metrics, metadata; image pulls are granted per repository.
+        for (const role of ["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/monitoring.viewer", "roles/stackdriver.resourceMetadata.writer"]) {
+            new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-").toLowerCase()}`, {
+                project,
+                role,
+                member: pulumi.interpolate`serviceAccount:${nodeSa.email}`,
+            }, parent);
+        }
+
+        const location = spec.highAvailability ? pulumi.output(region) : zones.apply((z) => z[0]);
+        this.cluster = new gcp.container.Cluster(`${name}-cluster`, {
+            project,
+            location,
+            network: network.networkId,
+            subnetwork: network.subnetworkId,
+            networkingMode: "VPC_NATIVE",
+            // Netmask-only blocks: GKE creates the secondary ranges itself, on created and reused subnets alike.
+            ipAllocationPolicy: { clusterIpv4CidrBlock: "/14", servicesIpv4CidrBlock: "/20" },
+            privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false },
+            workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+            enableShieldedNodes: true,
+            datapathProvider: "ADVANCED_DATAPATH",
+            releaseChannel: { channel: "REGULAR" },
+            removeDefaultNodePool: true,
+            initialNodeCount: 1,
+            monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
+            maintenancePolicy: { recurringWindow: { startTime: "2024-01-07T04:00:00Z", endTime: "2024-01-07T08:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SU" } },
+            resourceLabels: gcpLabels(spec, "cluster"),
+            deletionProtection: spec.deletionProtection,
+        }, statefulOptions(spec, parent));
+
+        const pool = new gcp.container.NodePool(`${name}-nodes`, {
+            project,
+            location,
+            cluster: this.cluster.name,
+            initialNodeCount: 1,
+            autoscaling: { minNodeCount: 1, maxNodeCount: args.maxNodesPerZone ?? 3 },
+            management: { autoRepair: true, autoUpgrade: true },
+            nodeConfig: {
+                machineType,
+                diskType: "pd-balanced",
+                diskSizeGb: 50,
+                serviceAccount: nodeSa.email,
+                oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                workloadMetadataConfig: { mode: "GKE_METADATA" },
+                resourceLabels: gcpLabels(spec, "node"),
+                metadata: { "disable-legacy-endpoints": "true" },
+            },
+        }, parent);
+
+        this.kubeconfig = pulumi.secret(pulumi.interpolate`apiVersion: v1
+kind: Config
+clusters:
+- name: ${this.cluster.name}
+  cluster:
+    server: https://${this.cluster.endpoint}
+    certificate-authority-data: ${this.cluster.masterAuth.clusterCaCertificate}
+contexts:
+- name: ${this.cluster.name}
+  context: {cluster: ${this.cluster.name}, user: ${this.cluster.name}}
+current-context: ${this.cluster.name}
+users:
+- name: ${this.cluster.name}
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: gke-gcloud-auth-plugin
+      installHint: Install gke-gcloud-auth-plugin (gcloud components install gke-gcloud-auth-plugin).
+      provideClusterInfo: true
+`);
+        // Workloads wait for nodes: a Deployment applied to a cluster without a pool never gets ready.
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...parent, dependsOn: [pool] });
+        this.registerOutputs({ clusterName: this.cluster.name, endpoint: this.cluster.endpoint });
+    }
+}

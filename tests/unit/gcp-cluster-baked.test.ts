@@ -1,0 +1,136 @@
+import * as assert from "node:assert/strict";
+import { MockRun, runProgram } from "../../lib/mock-runner";
+import { inventory, ofType, one } from "../helpers/resources";
+
+const PROVIDER = { "gcp:project": "acme-test", "gcp:region": "europe-west1" };
+const run = (config: Record<string, unknown>): Promise<MockRun> => runProgram({ stack: "test", config: { ...PROVIDER, cloud: "gcp", ...config } });
+const IMAGE = "europe-west1-docker.pkg.dev/acme-test/dbplace/app-baked:seed";
+const MIG = "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager";
+const GKE = "gcp:container/cluster:Cluster";
+
+describe("gcp/cluster placement", () => {
+    it("creates a private, VPC-native GKE cluster with Workload Identity and deploys onto it through its provider", async () => {
+        const result = await run({ placement: "cluster", highAvailability: true, cluster: { create: true }, gcp: { machineType: "e2-standard-8" } });
+        const cluster = one(result, GKE, "app-gke-cluster");
+        const c = cluster.inputs;
+        assert.equal(c.location, "europe-west1", "highAvailability makes the cluster regional");
+        assert.deepEqual(c.privateClusterConfig, { enablePrivateNodes: true, enablePrivateEndpoint: false });
+        assert.equal(c.networkingMode, "VPC_NATIVE");
+        assert.deepEqual(c.workloadIdentityConfig, { workloadPool: "acme-test.svc.id.goog" });
+        assert.equal(c.enableShieldedNodes, true);
+        assert.equal(c.datapathProvider, "ADVANCED_DATAPATH", "NetworkPolicies of the in-cluster placement must be enforced");
+        assert.deepEqual([c.deletionProtection, cluster.protect], [true, true]);
+        assert.equal(c.network, "projects/acme-test/global/networks/app-network-vpc");
+        const pool = one(result, "gcp:container/nodePool:NodePool", "app-gke-nodes").inputs;
+        assert.equal(pool.nodeConfig.machineType, "e2-standard-8");
+        assert.deepEqual(pool.nodeConfig.workloadMetadataConfig, { mode: "GKE_METADATA" });
+        assert.match(pool.nodeConfig.serviceAccount, /^app-gke-[0-9a-f]{6}@acme-test\.iam\.gserviceaccount\.com$/);
+        // Nodes have no external IPs and pull postgres/exporter images from public registries: NAT is what lets them.
+        assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "app-network-nat"));
+        const k8sProvider = one(result, "pulumi:providers:kubernetes", "app-gke-k8s");
+        assert.ok(k8sProvider.secretPaths.includes("kubeconfig"), "the kubeconfig is a secret");
+        assert.match(k8sProvider.inputs.kubeconfig.value ?? k8sProvider.inputs.kubeconfig, /command: gke-gcloud-auth-plugin/);
+        const inCluster = ofType(result, "kubernetes:apps/v1:StatefulSet");
+        assert.ok(inCluster.length > 0, "the in-cluster placement runs");
+        for (const r of result.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+            assert.match(r.provider ?? "", /::app-gke-k8s::/, `${r.type} ${r.name} must be deployed through the GKE provider`);
+        }
+        assert.equal(result.outputs.databases.app.placement, "cluster");
+    });
+
+    it("deploys onto the configured kubeconfig without creating any Google Cloud resource", async () => {
+        const got = inventory(await run({ placement: "cluster", cluster: { context: "gke_acme_europe-west1_shared" } }));
+        assert.deepEqual(Object.keys(got).filter((t) => t.startsWith("gcp:")), []);
+        assert.ok(got["kubernetes:apps/v1:StatefulSet"]);
+    });
+});
+
+describe("gcp baked replicas", () => {
+    it("runs them on a regional managed instance group of private COS VMs behind an internal load balancer", async () => {
+        const result = await run({ placement: "managed", network: { allowedCidrs: ["10.40.0.0/16"] }, replicas: { kind: "baked", count: 3, image: IMAGE, maxStalenessMinutes: 90 } });
+        const got = inventory(result);
+        assert.deepEqual(got[MIG], ["app-baked-mig"]);
+        assert.deepEqual(got["gcp:compute/forwardingRule:ForwardingRule"], ["app-baked-ilb"]);
+        assert.deepEqual(got["gcp:artifactregistry/repository:Repository"], ["app-baked-registry"]);
+        assert.deepEqual(got["gcp:compute/firewall:Firewall"], ["app-baked-fw-clients", "app-baked-fw-health-checks", "app-baked-fw-iap-ssh"]);
+        assert.equal(got["gcp:compute/regionAutoscaler:RegionAutoscaler"], undefined);
+
+        const template = one(result, "gcp:compute/instanceTemplate:InstanceTemplate", "app-baked-template").inputs;
+        assert.equal(template.networkInterfaces[0].accessConfigs, undefined, "replica VMs have no external IP");
+        assert.match(template.disks[0].sourceImage, /projects\/cos-cloud\/global\/images\/cos-stable-/);
+        assert.equal(template.metadata["enable-oslogin"], "TRUE");
+        const cloudInit = template.metadata["user-data"] as string;
+        assert.match(cloudInit, new RegExp(`docker run --rm --name dbplace-replica .* -p 5432:5432 ${IMAGE.replace(/[.]/g, "\\.")}`));
+        assert.match(cloudInit, /docker-credential-gcr configure-docker --registries=europe-west1-docker\.pkg\.dev/);
+        assert.match(cloudInit, /custom\.googleapis\.com\/dbplace\/baked_replica_age_seconds/);
+        assert.doesNotMatch(cloudInit, /-v |--volume|--mount/, "baked replicas mount no volume");
+
+        const mig = one(result, MIG, "app-baked-mig").inputs;
+        assert.equal(mig.targetSize, 3);
+        assert.deepEqual(mig.distributionPolicyZones, ["europe-west1-b", "europe-west1-c", "europe-west1-d"]);
+        assert.deepEqual([mig.updatePolicy.maxUnavailableFixed, mig.updatePolicy.maxSurgeFixed, mig.updatePolicy.minimalAction], [0, 3, "REPLACE"], "a new bake never drops read capacity");
+        assert.equal(mig.autoHealingPolicies.healthCheck, "app-baked-health-id");
+        const lb = one(result, "gcp:compute/forwardingRule:ForwardingRule", "app-baked-ilb").inputs;
+        assert.deepEqual([lb.loadBalancingScheme, lb.ports, lb.allowGlobalAccess], ["INTERNAL", ["5432"], false]);
+        const backend = one(result, "gcp:compute/regionBackendService:RegionBackendService", "app-baked-ilb-backend").inputs;
+        assert.match(backend.backends[0].group, /instanceGroups\/app-baked-mig$/);
+
+        const health = one(result, "gcp:compute/firewall:Firewall", "app-baked-fw-health-checks").inputs;
+        assert.deepEqual(health.sourceRanges, ["35.191.0.0/16", "130.211.0.0/22"]);
+        assert.deepEqual(one(result, "gcp:compute/firewall:Firewall", "app-baked-fw-clients").inputs.sourceRanges, ["10.40.0.0/16"]);
+
+        const reader = one(result, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "app-baked-registry-reader-0").inputs;
+        assert.equal(reader.role, "roles/artifactregistry.reader");
+        assert.match(reader.member, /^serviceAccount:app-replica-[0-9a-f]{6}@/);
+        assert.equal(one(result, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "app-baked-registry-baker-writer").inputs.role, "roles/artifactregistry.writer");
+
+        const app = result.outputs.databases.app;
+        const ilbIp = app.readHost;
+        assert.match(ilbIp, /^10\.20\./);
+        assert.notEqual(ilbIp, app.host);
+        assert.match(app.readConnectionSecret, new RegExp(`^postgresql://dbplace_reader:[^@]+@${ilbIp.replace(/\./g, "\\.")}:5432/app$`));
+
+        const staleness = one(result, "gcp:monitoring/alertPolicy:AlertPolicy", "app-monitoring-staleness");
+        assert.equal(staleness.inputs.conditions[0].conditionThreshold.thresholdValue, 90 * 60);
+        assert.ok(staleness.inputs.conditions[1].conditionAbsent, "no reports is as bad as stale");
+        assert.ok(staleness.dependsOn.includes("app-monitoring-baked-age"), "the metric descriptor exists before the policy");
+    });
+
+    it("autoscales the group between count and maxReplicas and leaves its size to the autoscaler", async () => {
+        const result = await run({ placement: "vm", replicas: { kind: "baked", count: 2, maxReplicas: 6, image: IMAGE } });
+        const mig = one(result, MIG, "app-baked-mig");
+        assert.equal(mig.inputs.targetSize, undefined);
+        assert.deepEqual(mig.ignoreChanges, ["targetSize"]);
+        const policy = one(result, "gcp:compute/regionAutoscaler:RegionAutoscaler", "app-baked-autoscaler").inputs.autoscalingPolicy;
+        assert.deepEqual([policy.minReplicas, policy.maxReplicas], [2, 6]);
+        // The VM's dump bucket is the baker's input: it may read it, nothing more.
+        const dumps = one(result, "gcp:storage/bucketIAMMember:BucketIAMMember", "app-baked-registry-baker-dumps").inputs;
+        assert.deepEqual([dumps.bucket, dumps.role], ["app-dumps", "roles/storage.objectViewer"]);
+    });
+
+    it("bakes replicas.dump here and pushes it to the stack's Artifact Registry, pinned by digest", async () => {
+        const result = await run({ placement: "managed", replicas: { kind: "baked", count: 1, dump: "stacks/seed/app.dump" } });
+        const image = one(result, "docker:index/image:Image", "app-baked-image");
+        assert.match(image.inputs.imageName, /^europe-west1-docker\.pkg\.dev\/acme-test\/app-baked-[0-9a-f]{6}\/app-baked:[0-9a-f]{16}$/);
+        // Recorded in wire form: an object holding a secret is itself { <secret sig>, value }.
+        const registry = image.inputs.registry.value ?? image.inputs.registry;
+        assert.deepEqual([registry.server, registry.username], ["europe-west1-docker.pkg.dev", "oauth2accesstoken"]);
+        assert.ok(image.secretPaths.some((p) => p.startsWith("registry")), "the push token is a secret");
+        assert.ok(image.dependsOn.includes("app-baked-registry"));
+        const cloudInit = one(result, "gcp:compute/instanceTemplate:InstanceTemplate", "app-baked-template").inputs.metadata["user-data"] as string;
+        assert.match(cloudInit, /app-baked:[0-9a-f]{16}@sha256:[0-9a-f]{64}/);
+    });
+
+    it("runs them on a created GKE cluster when cluster.create is set, pulling from the stack's registry", async () => {
+        const result = await run({ placement: "managed", cluster: { create: true }, replicas: { kind: "baked", count: 2, image: IMAGE } });
+        const got = inventory(result);
+        assert.equal(got[MIG], undefined);
+        assert.deepEqual(got[GKE], ["app-baked-gke-cluster"]);
+        assert.ok(got["kubernetes:apps/v1:Deployment"]?.length, "a Deployment of baked replicas");
+        const reader = one(result, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "app-baked-registry-reader-0").inputs;
+        assert.match(reader.member, /^serviceAccount:app-gke-/);
+        // The exporter next to each replica comes from a public registry: the managed network gets NAT for it.
+        assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "app-network-nat"));
+        assert.equal(ofType(result, "gcp:monitoring/alertPolicy:AlertPolicy").filter((p) => p.name.endsWith("staleness")).length, 0, "on Kubernetes the cluster placement alerts on staleness");
+    });
+});
