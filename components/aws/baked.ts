@@ -3,11 +3,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { BAKED, prepareBakeContext, scramVerifier } from "../bake";
+import { BAKED } from "../bake";
 import { ClusterBakedReplicas } from "../cluster";
 import { DatabaseSpec } from "../config/validate";
 import { connectionUri } from "../contract";
-import { bakeSpec } from "../replicas/preflight";
+import { bakedImageBuild } from "../replicas/bake-image";
 import { readerPassword } from "../replicas/reader";
 import { policyDocument } from "./iam";
 import { accountFacts } from "./lookups";
@@ -120,19 +120,13 @@ export class AwsBakedReplicas extends pulumi.ComponentResource {
      * a digest of the reader verifier: tags are immutable, so a new password must give a new tag.
      */
     private bake(name: string, spec: DatabaseSpec, repository: aws.ecr.Repository, password: pulumi.Output<string>): pulumi.Output<string> {
-        const context = prepareBakeContext(bakeSpec(spec));
-        const verifier = password.apply((p) => scramVerifier(p));
+        // The Auto Scaling group runs x86_64 instances (see replica-group.ts).
+        const { context, verifier, build } = bakedImageBuild(spec, password, { platform: "linux/amd64" });
         const credentials = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent: this });
         const image = new docker.Image(`${name}-image`, {
             // A digest of the verifier reveals nothing about the password: keep the image name out of secret-land.
             imageName: pulumi.interpolate`${repository.repositoryUrl}:${context.tag}-${pulumi.unsecret(verifier.apply((v) => createHash("sha256").update(v).digest("hex").slice(0, 8)))}`,
-            build: {
-                context: context.dir,
-                dockerfile: context.dockerfile,
-                args: { ...context.buildArgs, READER_PASSWORD_VERIFIER: verifier },
-                // The Auto Scaling group runs x86_64 instances (see replica-group.ts).
-                platform: "linux/amd64",
-            },
+            build,
             registry: { server: repository.repositoryUrl, username: credentials.userName, password: pulumi.secret(credentials.password) },
             skipPush: false,
             buildOnPreview: false,

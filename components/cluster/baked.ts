@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BAKED, prepareBakeContext, scramVerifier } from "../bake";
+import { BAKED } from "../bake";
 import { ENGINE_PROFILES } from "../config/engines";
-import { bakeSpec } from "../replicas/preflight";
+import { bakedImageBuild } from "../replicas/bake-image";
 import { DatabaseSpec } from "../config/validate";
 import { connectionUri } from "../contract";
 import { meta, namespaceLabels, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
@@ -175,14 +175,10 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
         if (dump === undefined || repository === undefined) {
             throw new Error(`database "${spec.name}": baked replicas on Kubernetes need replicas.image, or replicas.dump together with replicas.repository (where the cluster pulls the baked image from).`);
         }
-        const context = prepareBakeContext(bakeSpec(spec));
+        const { context, build } = bakedImageBuild(spec, password);
         const image = new docker.Image(`${name}-image`, {
             imageName: `${repository}:${context.tag}`,
-            build: {
-                context: context.dir,
-                dockerfile: context.dockerfile,
-                args: { ...context.buildArgs, READER_VERIFIER: password.apply((p) => scramVerifier(p)) },
-            },
+            build,
             skipPush: false,
             buildOnPreview: false,
         }, { parent: this });

@@ -1,8 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { BAKED, prepareBakeContext, scramVerifier } from "../bake";
+import { BAKED } from "../bake";
 import { connectionUri } from "../contract";
-import { bakeSpec } from "../replicas/preflight";
+import { bakedImageBuild } from "../replicas/bake-image";
 import { readerPassword } from "../replicas/reader";
 import { dockerLabels } from "./labels";
 import { DockerReplicaArgs, ReplicaEndpoint } from "./replica-args";
@@ -28,14 +28,10 @@ export class DockerBakedReplicas extends pulumi.ComponentResource implements Rep
         const password = readerPassword(args.masterPassword);
 
         if (spec.replicas.dump !== undefined) {
-            const context = prepareBakeContext(bakeSpec(spec));
+            const { context, build } = bakedImageBuild(spec, password);
             const image = new docker.Image(`${name}-image`, {
                 imageName: `dbplace/${pulumi.getStack()}-${spec.name}-baked:${context.tag}`,
-                build: {
-                    context: context.dir,
-                    dockerfile: context.dockerfile,
-                    args: { ...context.buildArgs, READER_VERIFIER: password.apply((p) => scramVerifier(p)) },
-                },
+                build,
                 skipPush: true,
                 buildOnPreview: false,
             }, parent);

@@ -1,8 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { prepareBakeContext, scramVerifier } from "../bake";
 import { DatabaseSpec } from "../config/validate";
+import { bakedImageBuild } from "../replicas/bake-image";
 import { gcpLabels, gcpOf, serviceAccountId, stackScopedId } from "./naming";
 
 export interface BakedRegistry {
@@ -76,24 +76,12 @@ export function bakedImage(name: string, args: { spec: DatabaseSpec; registry: B
     const { spec } = args;
     if (spec.replicas.image !== undefined) return pulumi.output(spec.replicas.image);
     const { region } = gcpOf(spec);
-    const context = prepareBakeContext({
-        engine: spec.engine,
-        majorVersion: spec.engineVersion,
-        dump: spec.replicas.dump!,
-        baseImage: spec.image,
-        database: spec.databaseName,
-        source: `${pulumi.getStack()}/${spec.name}`,
-    });
+    const { context, build } = bakedImageBuild(spec, args.readerPassword, { platform: "linux/amd64" });
     const repository = spec.replicas.repository !== undefined ? pulumi.output(spec.replicas.repository) : pulumi.interpolate`${args.registry.url}/${spec.name}-baked`;
     const token = gcp.organizations.getClientConfigOutput({ parent: args.parent }).accessToken;
     const image = new docker.Image(`${name}`, {
         imageName: pulumi.interpolate`${repository}:${context.tag}`,
-        build: {
-            context: context.dir,
-            dockerfile: context.dockerfile,
-            platform: "linux/amd64",
-            args: { ...context.buildArgs, READER_PASSWORD_VERIFIER: args.readerPassword.apply((p) => scramVerifier(p)) },
-        },
+        build,
         // The deployer's own Google credentials push (short-lived token); never stored beyond this run's state as a secret.
         registry: { server: `${region}-docker.pkg.dev`, username: "oauth2accesstoken", password: pulumi.secret(token) },
         skipPush: false,

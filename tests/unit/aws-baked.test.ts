@@ -123,9 +123,9 @@ describe("aws baked replicas", () => {
         assert.match(image.imageName, /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/dbplace\/aws-test\/app-baked:[0-9a-f]{16}-[0-9a-f]{8}$/);
         const build = image.build;
         assert.equal(build.platform, "linux/amd64");
-        assert.match(build.args.READER_PASSWORD_VERIFIER, /^SCRAM-SHA-256\$4096:/);
+        assert.match(build.args.READER_VERIFIER, /^SCRAM-SHA-256\$4096:/);
         assert.equal(image.registry.server, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/dbplace/aws-test/app-baked");
-        assert.deepEqual(one(run, "docker:index/image:Image", "app-baked-image").secretPaths, ["build.args.READER_PASSWORD_VERIFIER", "registry.password"]);
+        assert.deepEqual(one(run, "docker:index/image:Image", "app-baked-image").secretPaths, ["build.args.READER_VERIFIER", "registry.password"]);
         const template = one(run, "aws:ec2/launchTemplate:LaunchTemplate", "app-baked-group-template").inputs;
         assert.ok(Buffer.from(template.userData, "base64").toString().includes(image.imageName));
     });

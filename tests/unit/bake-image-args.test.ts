@@ -1,0 +1,37 @@
+import * as assert from "node:assert/strict";
+import { BUILD_ARG_NAMES } from "../../components/bake/dockerfile";
+import { deriveReaderPassword } from "../../components/replicas/reader";
+import { scramVerifier } from "../../components/bake";
+import { runProgram } from "../../lib/mock-runner";
+import { ofType } from "../helpers/resources";
+
+/**
+ * Every placement that bakes `replicas.dump` must hand the Dockerfile the build args it declares — a
+ * misspelt arg is silently ignored by docker and leaves replicas without a reader password.
+ */
+describe("baked images: the same build args on every placement", () => {
+    const baked = { kind: "baked", count: 1, dump: "stacks/seed/app.dump", maxStalenessMinutes: 60 };
+    const cases: [string, Record<string, unknown>][] = [
+        ["local/docker", { cloud: "local", placement: "docker", engineVersion: "15" }],
+        ["local/cluster", { cloud: "local", placement: "cluster", replicas: { ...baked, repository: "registry.internal/app-baked" } }],
+        ["aws/managed", { "aws:region": "eu-west-1", cloud: "aws", placement: "managed", engineVersion: "16" }],
+        ["gcp/managed", { "gcp:project": "acme-test", "gcp:region": "europe-west1", cloud: "gcp", placement: "managed", engineVersion: "16" }],
+    ];
+    for (const [title, config] of cases) {
+        it(title, async () => {
+            const run = await runProgram({ stack: "test", config: { replicas: baked, ...config } });
+            const images = ofType(run, "docker:index/image:Image");
+            assert.equal(images.length, 1, "one baked image");
+            const [image] = images;
+            const args = image.inputs.build.args as Record<string, string>;
+            assert.deepEqual(Object.keys(args).filter((k) => !(BUILD_ARG_NAMES as readonly string[]).includes(k)), [], "undeclared build args");
+            assert.match(args.READER_VERIFIER, /^SCRAM-SHA-256\$4096:/);
+            assert.ok(image.secretPaths.includes("build.args.READER_VERIFIER"), "the verifier stays a secret");
+            // The verifier must be the reader password the stack exports, or reads would fail to log in.
+            const readUri = new URL(run.outputs.databases.app.readConnectionSecret);
+            const masterPassword = decodeURIComponent(new URL(run.outputs.databases.app.connectionSecret).password);
+            assert.equal(decodeURIComponent(readUri.password), deriveReaderPassword(masterPassword));
+            assert.equal(args.READER_VERIFIER, scramVerifier(deriveReaderPassword(masterPassword)));
+        });
+    }
+});
