@@ -14,6 +14,7 @@ export const END = "<!-- config-reference:end -->";
 interface ConfigDecl {
     type?: string;
     description?: string;
+    default?: unknown;
 }
 
 export function projectConfig(root = PROJECT_ROOT): Record<string, ConfigDecl> {
@@ -23,8 +24,14 @@ export function projectConfig(root = PROJECT_ROOT): Record<string, ConfigDecl> {
 
 export function renderConfigReference(root = PROJECT_ROOT): string {
     const config = projectConfig(root);
-    const rows = Object.entries(config).map(([key, decl]) => `| \`${key}\` | ${decl.type ?? "object"} | ${(decl.description ?? "").replace(/\|/g, "\\|")} |`);
-    return [START, "| key | type | meaning, values and default |", "|---|---|---|", ...rows, END].join("\n");
+    const shown = (d: unknown) => (d === undefined ? "required" : d === "" ? "(see meaning)" : `\`${String(d)}\``);
+    const rows = Object.entries(config).map(([key, decl]) => `| \`${key}\` | ${decl.type ?? "object"} | ${shown(decl.default)} | ${(decl.description ?? "").replace(/\|/g, "\\|")} |`);
+    return [START, "| key | type | Pulumi.yaml default | meaning, values and default |", "|---|---|---|---|", ...rows, END].join("\n");
+}
+
+/** Keys Pulumi.yaml declares without a default: the CLI refuses to run a stack that does not set them. */
+export function requiredKeys(root = PROJECT_ROOT): string[] {
+    return Object.entries(projectConfig(root)).filter(([, d]) => d.default === undefined).map(([k]) => k);
 }
 
 /** Keys the validator accepts but Pulumi.yaml does not document, and the reverse. */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { INVOKE_HOOKS, STATE_HOOKS } from "./mocks";
+import { projectDefaults, readProject } from "./stacks";
 
 /**
  * The one way this project runs a Pulumi program without an engine: tests, `npm run plan` and
@@ -42,6 +43,11 @@ export interface RunOptions {
     config: Record<string, unknown>;
     /** Returns the stack outputs; defaults to the project's program. */
     program?: () => Promise<Record<string, unknown> | void>;
+    /**
+     * Project config defaults merged under `config`, as the CLI does. Default: this repository's
+     * Pulumi.yaml defaults when `project` is its name, none otherwise.
+     */
+    defaults?: Record<string, unknown>;
 }
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -148,7 +154,8 @@ async function runOnce(opts: RunOptions): Promise<MockRun> {
         opts.stack,
         false,
     );
-    pulumi.runtime.setAllConfig(toPulumiConfig(project, opts.config), []);
+    const defaults = opts.defaults ?? (project === readProject().name ? projectDefaults() : {});
+    pulumi.runtime.setAllConfig({ ...toPulumiConfig(project, defaults), ...toPulumiConfig(project, opts.config) }, []);
     let outputs: Record<string, unknown> = {};
     // The SDK captures a stack trace per promise and per resource, and ts-node's source maps make each
     // capture costly: most of a mock run's time. Keep one frame while the program runs (DBPLACE_DEBUG=1

@@ -8,6 +8,7 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..");
 interface ProjectFile {
     name: string;
     stackConfigDir?: string;
+    config?: Record<string, { type?: string; default?: unknown; description?: string }>;
 }
 
 export function readProject(root = PROJECT_ROOT): ProjectFile {
@@ -16,6 +17,19 @@ export function readProject(root = PROJECT_ROOT): ProjectFile {
 
 export function stackDir(root = PROJECT_ROOT): string {
     return path.join(root, readProject(root).stackConfigDir ?? ".");
+}
+
+/**
+ * What the CLI merges into every stack before the program runs: the defaults of the project's own keys
+ * (Pulumi.yaml `config:`). The mock runner applies them too, so offline runs see what `pulumi up` sees.
+ */
+export function projectDefaults(root = PROJECT_ROOT): Record<string, unknown> {
+    const project = readProject(root);
+    const out: Record<string, unknown> = {};
+    for (const [key, decl] of Object.entries(project.config ?? {})) {
+        if (decl.default !== undefined && !key.includes(":")) out[`${project.name}:${key}`] = decl.default;
+    }
+    return out;
 }
 
 /** Example stacks, in file-name order: what `plan` and `compare` default to. */

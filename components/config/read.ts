@@ -13,6 +13,9 @@ export function readRawConfig(all: Record<string, string>, project: string): Rec
         const sep = fullKey.indexOf(":");
         if (fullKey.slice(0, sep) !== project) continue;
         const key = fullKey.slice(sep + 1);
+        // Pulumi.yaml declares `default: ""` for keys whose default depends on other keys (Pulumi would
+        // otherwise demand them): empty means unset, and the validator applies the real default.
+        if (value === "") continue;
         if ((OBJECT_KEYS as readonly string[]).includes(key)) {
             try {
                 raw[key] = JSON.parse(value);

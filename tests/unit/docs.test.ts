@@ -1,12 +1,16 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderConfigReference, undocumentedKeys } from "../../lib/config-docs";
+import { renderConfigReference, requiredKeys, undocumentedKeys } from "../../lib/config-docs";
 import { PROJECT_ROOT } from "../../lib/stacks";
 
 describe("docs cannot drift from the code", () => {
     it("Pulumi.yaml documents exactly the keys the validator accepts", () => {
         assert.deepEqual(undocumentedKeys(), { missing: [], extra: [] });
+    });
+
+    it("only `cloud` is required by the CLI: every other key has a Pulumi.yaml default", () => {
+        assert.deepEqual(requiredKeys(), ["cloud"]);
     });
 
     it("README.md's config reference is the one generated from Pulumi.yaml (run `npm run docs`)", () => {

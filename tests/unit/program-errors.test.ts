@@ -22,3 +22,18 @@ describe("program: bad config registers nothing", () => {
         assert.equal(ok.outputs.databases.app.placement, "docker");
     });
 });
+
+describe("program: what the CLI hands it", () => {
+    it("applies Pulumi.yaml defaults, where an empty string means unset", async () => {
+        const run = await runProgram({ stack: "test", config: { cloud: "local", placement: "docker" } });
+        const master = run.resources.find((r) => r.name === "app-master")!;
+        assert.equal(master.inputs.envs.includes("POSTGRES_DB=app"), true);
+        // deletionProtection's Pulumi.yaml default (true) reached the program.
+        assert.equal(run.resources.find((r) => r.name === "app-data")!.protect, true);
+    });
+
+    it("an empty stack-wide key is unset, so per-database values still apply", async () => {
+        const run = await runProgram({ stack: "test", config: { cloud: "local", placement: "", databases: { a: { placement: "docker" } }, replicas: "" } });
+        assert.equal(run.outputs.databases.a.placement, "docker");
+    });
+});

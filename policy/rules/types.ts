@@ -1,0 +1,11 @@
+import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+
+/**
+ * A rule reads `args` and reports sentences. Rules never call `args.notApplicable()`: a resource of
+ * another type simply produces no violation, which keeps them callable from the offline checker and
+ * from unit tests with hand-built args.
+ */
+export type Check = (args: ResourceValidationArgs, report: ReportViolation) => void;
+
+/** Every dbplace policy: a resource policy with exactly one validation function. */
+export type DbplacePolicy = ResourceValidationPolicy & { validateResource: Check };
