@@ -2,11 +2,13 @@ import * as fs from "node:fs";
 import { runProgram } from "../lib/mock-runner";
 import { listStacks, loadStackConfig } from "../lib/stacks";
 import { checkRun } from "./offline";
+import { loadStackPolicyConfig } from "./stack-config";
 
 /**
  * `ts-node -T policy/check.ts [stack…] [--tag key=value…] [--config file.json]`: the policy pack
  * against the offline plan of each example stack (default: all of stacks/). `--tag` plays a stack tag
- * (dbplace:environment=production), `--config` is the file `pulumi preview --policy-pack-config` takes.
+ * (dbplace:environment=production), `--config` is the file `pulumi preview --policy-pack-config` takes
+ * (default: the stack's own stacks/policy-config.<stack>.json, when it has one).
  * No CLI, no cloud; exits 1 when any policy reports a violation.
  */
 async function main(argv: string[]): Promise<number> {
@@ -27,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     let violations = 0;
     for (const stack of stacks.length > 0 ? stacks : listStacks()) {
         try {
-            const found = checkRun(await runProgram({ stack, config: loadStackConfig(stack) }), { stackTags: tags, config });
+            const found = checkRun(await runProgram({ stack, config: loadStackConfig(stack) }), { stackTags: tags, config: config ?? loadStackPolicyConfig(stack) });
             violations += found.length;
             console.log(`stack "${stack}": ${found.length === 0 ? "all policies pass" : `${found.length} violation(s)`}`);
             for (const v of found) console.log(`  [${v.policy}] ${v.message}`);

@@ -1,5 +1,6 @@
 import { ENGINE_PROFILES } from "../components/config/engines";
 import { WORLD_CIDRS } from "../components/config/schema";
+import { BAKED_REPLICA_ROLE, DECLARED, DECLARED_ENV } from "../components/declarations";
 
 /**
  * The names the components and the policy pack agree on. A policy can only see resource inputs, so
@@ -12,9 +13,9 @@ export const KEYS = {
     /** What the object is for: master, baked-replica, streaming-replica, exporter, backup, data… */
     role: "dbplace.io/role",
     /** On baked replicas (docker label, Kubernetes annotation): the promised data age ceiling, in minutes. */
-    maxStaleness: "dbplace.io/max-staleness-minutes",
+    maxStaleness: DECLARED.maxStaleness,
     /** On self-hosted backup jobs: how many days of dumps are kept. */
-    backupRetention: "dbplace.io/backup-retention-days",
+    backupRetention: DECLARED.backupRetention,
     /** Kubernetes objects of the cluster placement: `app.kubernetes.io/part-of: dbplace`… */
     partOf: "app.kubernetes.io/part-of",
     /** …and their role (`server`, `baked-replica`, `streaming-replica`, `dump`). */
@@ -23,12 +24,10 @@ export const KEYS = {
 
 /**
  * Containers carry no labels, so a baked replica running as a sidecar in an application's pod states
- * its role and promise in its environment (which the replica's own tooling can read too).
+ * its role and promise in its environment (which the replica's own tooling can read too). The names,
+ * like the staleness and retention keys above, come from components/declarations.ts, which writes them.
  */
-export const ENV = {
-    role: "DBPLACE_ROLE",
-    maxStaleness: "DBPLACE_MAX_STALENESS_MINUTES",
-} as const;
+export const ENV = DECLARED_ENV;
 
 /**
  * GCE and Cloud SQL labels allow only `[a-z0-9_-]` in keys, so the same keys are spelled
@@ -39,7 +38,7 @@ export function labelKeyVariants(key: string): string[] {
     return [...new Set([key, `dbplace:${bare}`, `dbplace-${bare}`, `dbplace_${bare}`, key.replace(/[./]/g, "-")])];
 }
 
-export const ROLES = { bakedReplica: "baked-replica" } as const;
+export const ROLES = { bakedReplica: BAKED_REPLICA_ROLE } as const;
 
 /** Engine ports from the engine table (5432, 3306): the ports no one outside the network may reach. */
 export const DATABASE_PORTS: readonly number[] = [...new Set(Object.values(ENGINE_PROFILES).map((p) => p.port))].sort((a, b) => a - b);

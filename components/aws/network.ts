@@ -15,7 +15,7 @@ export function egressCovers(have: Egress, need: Egress): boolean {
 export interface AwsNetworkArgs {
     /** Reuse this VPC instead of creating one (then `existingSubnetIds` is required). Default: create. */
     readonly existingVpcId?: string;
-    /** Private subnets of the reused VPC, in at least two AZs (checked by the pre-flight). */
+    /** Private subnets of the reused VPC, in at least two AZs (checked by the pre-flight). Default: none (only valid when the VPC is created). */
     readonly existingSubnetIds?: readonly string[];
     /** CIDR of a created VPC. Default 10.42.0.0/16; private subnets take two /19s, public ones two /24s. */
     readonly cidrBlock?: string;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BAKED } from "../bake";
 import { Size } from "../config/schema";
 import { DatabaseSpec } from "../config/validate";
+import { awsTagKey, DECLARED, stalenessDeclaration } from "../declarations";
 import { bakedAlarms } from "./alarms";
 import { AwsFirewall } from "./firewall";
 import { policyDocument, serviceRole, trustService } from "./iam";
@@ -88,6 +89,9 @@ export class AwsReplicaGroup extends pulumi.ComponentResource {
         }, this);
         const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name, tags: awsTags(spec.name, "replica-instance") }, parent);
 
+        // The promised data age (when the stack set one), where the policy pack reads it. On the template's own tags only:
+        // tagSpecifications are part of a version, so a new promise there would roll every replica for a tag.
+        const templateTags = { ...awsTags(spec.name, "baked-replica"), ...stalenessDeclaration(spec, awsTagKey(DECLARED.maxStaleness)) };
         const template = new aws.ec2.LaunchTemplate(`${name}-template`, {
             imageId: ubuntuAmi("x86_64", parent),
             instanceType,
@@ -100,7 +104,7 @@ export class AwsReplicaGroup extends pulumi.ComponentResource {
             userData: pulumi.output(args.image).apply((image) => Buffer.from(replicaUserData({ image, database: spec.databaseName, stack: pulumi.getStack() })).toString("base64")),
             tagSpecifications: [{ resourceType: "instance", tags: awsTags(spec.name, "baked-replica") }, { resourceType: "volume", tags: awsTags(spec.name, "baked-replica") }],
             updateDefaultVersion: true,
-            tags: awsTags(spec.name, "baked-replica"),
+            tags: templateTags,
         }, parent);
 
         const lb = new aws.lb.LoadBalancer(`${name}-nlb`, {

@@ -71,6 +71,9 @@ export class AwsVmNode extends pulumi.ComponentResource {
             subnetId: args.subnetId,
             vpcSecurityGroupIds: [args.securityGroupId],
             associatePublicIpAddress: false,
+            // EC2's own guard against a console or CLI terminate. Pulumi's replacements still work: the provider
+            // lifts it before its own delete, and Pulumi's guard for that is the protected data volume.
+            disableApiTermination: spec.deletionProtection,
             iamInstanceProfile: args.instanceProfileName,
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
             rootBlockDevice: { volumeType: "gp3", volumeSize: 20, encrypted: true, kmsKeyId: args.kmsKeyArn, deleteOnTermination: true },

@@ -6,6 +6,7 @@ import { ENGINE_PROFILES } from "../config/engines";
 import { bakedImageBuild } from "../replicas/bake-image";
 import { DatabaseSpec } from "../config/validate";
 import { connectionUri } from "../contract";
+import { stalenessDeclaration } from "../declarations";
 import { meta, namespaceLabels, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
 import { bakedAlerts, monitoring } from "./monitoring";
 import { admitPolicy } from "./network";
@@ -83,8 +84,12 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
             }, child);
 
             const autoscaled = spec.replicas.maxReplicas !== undefined;
+            // The promised data age, on the Deployment (policy pack, `kubectl describe`) and on every pod it makes
+            // (`kubectl get pod -o yaml`, the ReplicaSets); left off entirely when the stack promised nothing.
+            const declared = stalenessDeclaration(spec);
+            const annotations = Object.keys(declared).length > 0 ? declared : undefined;
             this.deployment = new k8s.apps.v1.Deployment(`${name}-deploy`, {
-                metadata: meta(spec, namespace, deploymentName, "baked-replica"),
+                metadata: { ...meta(spec, namespace, deploymentName, "baked-replica"), annotations },
                 spec: {
                     replicas: spec.replicas.count,
                     selector: { matchLabels: selectorLabels(spec, "baked-replica") },
@@ -92,7 +97,7 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     revisionHistoryLimit: 3,
                     template: {
-                        metadata: { labels: objectLabels(spec, "baked-replica") },
+                        metadata: { labels: objectLabels(spec, "baked-replica"), annotations },
                         spec: {
                             securityContext: podSecurityContext(runAsUser),
                             automountServiceAccountToken: false,

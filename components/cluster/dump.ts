@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Engine } from "../config/schema";
 import { DatabaseSpec } from "../config/validate";
 import { statefulOptions } from "../contract";
+import { DECLARED } from "../declarations";
 import { meta, objectLabels, objectNames } from "./labels";
 import { containerPreset, containerSecurityContext, podSecurityContext } from "./pod";
 import { SECRET_KEYS } from "./server";
@@ -58,13 +59,17 @@ export function uploadScript(destination: string, retentionDays: number, dir = D
 }
 
 export interface DumpArgs {
+    /** Resolved spec: engine, backup schedule, destination and retention. */
     readonly spec: DatabaseSpec;
+    /** Namespace of the claim and the CronJob (the database's). */
     readonly namespace: pulumi.Input<string>;
     /** Credentials Secret of the database. */
     readonly secret: pulumi.Input<string>;
     /** Service name of the primary. */
     readonly host: pulumi.Input<string>;
+    /** Port of the primary's engine. */
     readonly port: number;
+    /** UID the dump pod runs as (the engine image's postgres/mysql user). */
     readonly runAsUser: number;
 }
 
@@ -121,7 +126,11 @@ export function dumpResources(name: string, a: DumpArgs, opts: pulumi.CustomReso
     } : undefined;
 
     const cronJob = new k8s.batch.v1.CronJob(`${name}-dump`, {
-        metadata: meta(spec, a.namespace, objectNames(spec).dumpJob, "dump"),
+        metadata: {
+            ...meta(spec, a.namespace, objectNames(spec).dumpJob, "dump"),
+            // The retention lives in the scripts; declared here too, where the policy pack and `kubectl describe` read it.
+            annotations: { [DECLARED.backupRetention]: String(spec.backupRetentionDays) },
+        },
         spec: {
             schedule: spec.backup.schedule,
             timeZone: "Etc/UTC",

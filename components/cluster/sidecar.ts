@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BAKED } from "../bake";
 import { DatabaseSpec } from "../config/validate";
+import { BAKED_REPLICA_ROLE, DECLARED_ENV } from "../declarations";
 import { containerPreset, containerSecurityContext, DEFAULT_RUN_AS_USER, resources } from "./pod";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -18,6 +19,19 @@ export interface BakedReplicaSidecarArgs {
 }
 
 /**
+ * What a baked replica says about itself in its environment. As a sidecar it runs in an application's
+ * pod, whose labels and annotations are the application's: env is the one place that is the replica's
+ * own, so the policy pack and the replica's tooling read role and promised data age from here.
+ */
+export function bakedReplicaEnv(spec: DatabaseSpec): { name: string; value: string }[] {
+    const minutes = spec.replicas.maxStalenessMinutes;
+    return [
+        { name: DECLARED_ENV.role, value: BAKED_REPLICA_ROLE },
+        ...(minutes === undefined ? [] : [{ name: DECLARED_ENV.maxStaleness, value: String(minutes) }]),
+    ];
+}
+
+/**
  * One baked replica container: the data is in the image, so nothing is mounted. Ready only once the
  * database answers a query (BAKED.readinessCommand); alive while it accepts TCP, which needs no client
  * binaries on PATH and cannot kill a replica that is merely busy.
@@ -27,6 +41,7 @@ export function bakedReplicaContainer(a: BakedReplicaSidecarArgs): Container {
     return {
         name: a.name ?? `${a.spec.name}-replica`,
         image: a.image,
+        env: bakedReplicaEnv(a.spec),
         ports: [{ name: "db", containerPort: BAKED.port }],
         // Baked data answers within a second; a minute of grace covers a cold node pulling nothing else.
         startupProbe: { ...query, periodSeconds: 1, failureThreshold: 60 },

@@ -22,6 +22,7 @@ export interface AwsSpec {
 
 /** The `aws` config key as the raw schema parses it. */
 export interface RawAwsOptions {
+    /** managed: how the RDS master password is kept. Default: generated (random, a Pulumi secret). */
     masterPassword?: AwsPasswordMode;
 }
 

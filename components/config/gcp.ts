@@ -25,8 +25,11 @@ export interface GcpSpec {
 
 /** The `gcp` config key as the raw schema parses it. */
 export interface RawGcpOptions {
+    /** managed: Cloud SQL tier. Default: the size preset's. */
     tier?: string;
+    /** managed: Cloud SQL edition. Default: ENTERPRISE_PLUS for db-perf-optimized tiers, else ENTERPRISE. */
     edition?: CloudSqlEdition;
+    /** vm: machine type of the database VMs; cluster with create: of the GKE nodes. Default: the size preset's / e2-standard-4. */
     machineType?: string;
 }
 

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BAKED } from "../bake";
 import { connectionUri } from "../contract";
+import { stalenessDeclaration } from "../declarations";
 import { bakedImageBuild } from "../replicas/bake-image";
 import { readerPassword } from "../replicas/reader";
 import { dockerLabels } from "./labels";
@@ -40,6 +41,11 @@ export class DockerBakedReplicas extends pulumi.ComponentResource implements Rep
             this.imageRef = new docker.RemoteImage(`${name}-image`, { name: spec.replicas.image!, keepLocally: true }, parent).imageId;
         }
 
+        // The promised data age travels with the container, where the policy pack and `docker inspect` see it.
+        const labels = [
+            ...dockerLabels(spec.name, "baked-replica"),
+            ...Object.entries(stalenessDeclaration(spec)).map(([label, value]) => ({ label, value })),
+        ];
         this.containers = Array.from({ length: spec.replicas.count }, (_, i) =>
             new docker.Container(`${name}-${i}`, {
                 image: this.imageRef,
@@ -54,7 +60,7 @@ export class DockerBakedReplicas extends pulumi.ComponentResource implements Rep
                 restart: "unless-stopped",
                 wait: true,
                 waitTimeout: 60,
-                labels: dockerLabels(spec.name, "baked-replica"),
+                labels,
             }, parent),
         );
 

@@ -4,14 +4,17 @@ import { DatabaseSpec } from "../config/validate";
 
 /** What the docker master hands its replica components. */
 export interface DockerReplicaArgs {
+    /** Resolved spec of the master; `replicas` says how many, baked or streaming, and what they promise. */
     readonly spec: DatabaseSpec;
     /** Name of the database's docker network; replicas join it under the `<name>-ro` alias. */
     readonly network: pulumi.Input<string>;
     /** DNS alias of the master on that network. */
     readonly masterAlias: string;
+    /** The master's admin password: baked replicas derive the reader role's from it (components/replicas/reader.ts); streaming replicas are read with it. */
     readonly masterPassword: pulumi.Input<string>;
-    /** Password of the replication role (streaming only). */
+    /** Password of the replication role (streaming only). Default: none, which baked replicas need. */
     readonly replicationPassword?: pulumi.Input<string>;
+    /** The master container: streaming replicas wait for it, then clone from it. */
     readonly master: docker.Container;
 }
 

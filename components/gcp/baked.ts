@@ -4,6 +4,7 @@ import { BAKED } from "../bake";
 import { DatabaseSpec } from "../config/validate";
 import { ClusterBakedReplicas } from "../cluster/baked";
 import { connectionUri } from "../contract";
+import { DECLARED, gcpLabelKey, stalenessDeclaration } from "../declarations";
 import { readerPassword } from "../replicas/reader";
 import { bakedReplicaCloudInit } from "./baked-vm-init";
 import { engineFirewall, iapSshFirewall } from "./firewall";
@@ -97,7 +98,9 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
             },
             shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
             tags: [tag],
-            labels,
+            // The promised data age (when the stack set one), where the policy pack reads it. Templates are immutable,
+            // so a new promise is a new template and a surge-first roll, like a new bake.
+            labels: { ...labels, ...stalenessDeclaration(spec, gcpLabelKey(DECLARED.maxStaleness)) },
         }, parent);
 
         const healthCheck = new gcp.compute.HealthCheck(`${name}-health`, {

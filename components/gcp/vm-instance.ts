@@ -8,7 +8,7 @@ import { gcpLabels, gcpOf } from "./naming";
 export interface DatabaseVmArgs {
     /** Resolved spec: machine type, disk size, labels, deletion protection. */
     readonly spec: DatabaseSpec;
-    /** primary: protected disk with snapshots; standby: a disposable copy. */
+    /** primary: its data disk is snapshotted; standby: streams from the primary. Both disks are protected. */
     readonly role: "primary" | "standby";
     /** Zone of the instance and its disk. */
     readonly zone: pulumi.Input<string>;
@@ -38,7 +38,7 @@ export interface DatabaseVm {
 
 /**
  * One database VM: a reserved internal address (clients and standbys keep it across instance
- * replacement), a separate SSD data disk (the primary's is protected and snapshotted), and a shielded
+ * replacement), a separate protected SSD data disk (the primary's snapshotted), and a shielded
  * instance with no external IP, OS Login for SSH through IAP, and the startup script that installs
  * and configures the engine.
  */
@@ -57,15 +57,14 @@ export function databaseVm(name: string, args: DatabaseVmArgs): DatabaseVm {
         description: `dbplace ${spec.name}: ${role} address`,
         labels,
     }, parent);
-    // The primary's disk is the data: protected like every stateful resource. A standby's is a copy it re-clones.
-    const diskOpts = role === "primary" ? statefulOptions(spec, parent) : parent;
+    // Protected like every stateful resource, the standby's too: after a failover the standby is the primary and its disk the data.
     const disk = new gcp.compute.Disk(`${name}-data`, {
         project,
         zone: args.zone,
         type: "pd-ssd",
         size: preset.storageGb,
         labels,
-    }, diskOpts);
+    }, statefulOptions(spec, parent));
     if (args.snapshotPolicy) {
         new gcp.compute.DiskResourcePolicyAttachment(`${name}-data-snapshots`, {
             project,
@@ -93,6 +92,8 @@ export function databaseVm(name: string, args: DatabaseVmArgs): DatabaseVm {
         tags: [args.networkTag],
         labels,
         allowStoppingForUpdate: true,
+        // GCE's own guard: the console, gcloud and a replacing `pulumi up` alike must turn it off before the VM can go.
+        deletionProtection: spec.deletionProtection,
     }, {
         ...parent,
         dependsOn: args.dependsOn,

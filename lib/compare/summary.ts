@@ -2,11 +2,12 @@ import { DatabaseSpec } from "../../components/config";
 import { CostEstimate, formatCost } from "./cost";
 import { alertsOf, exposureOf, pitrOf } from "./exposure";
 import { PlannedResource } from "./model";
+import { get } from "./resources";
 
 /**
  * The side-by-side rows for one database in one stack. Settings come from the resolved spec (what the
- * program was asked to build); reach, clients, alerts, PITR, protection and the resource count come
- * from the registered resources (what it would actually build).
+ * program was asked to build); the machine type, reach, clients, alerts, PITR, protection and the
+ * resource count come from the registered resources (what it would actually build).
  */
 export interface DatabaseFacts {
     spec: DatabaseSpec;
@@ -20,7 +21,7 @@ export const DATABASE_SETTINGS: readonly [string, (f: DatabaseFacts) => string][
     ["cloud", ({ spec }) => spec.cloud],
     ["placement", ({ spec }) => spec.placement],
     ["engine", ({ spec }) => `${spec.engine} ${spec.engineVersion}`],
-    ["size", ({ spec }) => sizeText(spec)],
+    ["size", ({ spec, resources }) => sizeText(spec, resources)],
     ["HA", ({ spec }) => (spec.highAvailability ? "yes" : "no")],
     // The docker placement is a laptop/CI convenience with no dump job: say so rather than echo config.
     ["backups", ({ spec }) => (spec.placement === "docker" ? "none (dump on demand: npm run bake -- --from-master)" : `cron ${spec.backup.schedule} → ${spec.backup.destination}`)],
@@ -37,9 +38,39 @@ export const DATABASE_SETTINGS: readonly [string, (f: DatabaseFacts) => string][
     ["est. cost/month", ({ cost, currency }) => formatCost(cost, currency)],
 ];
 
-function sizeText(spec: DatabaseSpec): string {
+/** Where each cloud resource names the machine it asks for (GCE gives a path or a bare name). */
+const MACHINE_INPUT: Record<string, string> = {
+    "aws:rds/instance:Instance": "instanceClass",
+    "aws:rds/clusterInstance:ClusterInstance": "instanceClass",
+    "aws:ec2/instance:Instance": "instanceType",
+    "gcp:sql/databaseInstance:DatabaseInstance": "settings.tier",
+    "gcp:compute/instance:Instance": "machineType",
+};
+
+/**
+ * Machine types the database's own servers (primary, standbys; not read replicas) are created with.
+ * Read off the resources, not the preset, so a per-database override such as gcp.tier or
+ * gcp.machineType shows as what it is.
+ */
+function machineTypes(resources: readonly PlannedResource[]): string[] {
+    const found = resources.flatMap((r) => {
+        const path = MACHINE_INPUT[r.type];
+        if (path === undefined || r.inputs.replicateSourceDb !== undefined || r.inputs.masterInstanceName !== undefined) return [];
+        const value = get(r.inputs, path);
+        return typeof value === "string" && value !== "" ? [value.split("/").pop()!] : [];
+    });
+    return [...new Set(found)].sort();
+}
+
+function sizeText(spec: DatabaseSpec, resources: readonly PlannedResource[]): string {
     const p = spec.preset;
-    if (p.kind === "instance") return `${spec.size}: ${p.instanceType}, ${p.storageGb} GB (max ${p.maxStorageGb})`;
+    if (p.kind === "instance") {
+        const types = machineTypes(resources);
+        const overridden = types.length > 0 && types.some((t) => t !== p.instanceType);
+        // What runs first, the preset it replaces last: narrow terminal columns clip the end of a cell.
+        const machine = overridden ? types.join(" + ") : p.instanceType;
+        return `${spec.size}: ${machine}, ${p.storageGb} GB (max ${p.maxStorageGb})${overridden ? `; overrides preset ${p.instanceType}` : ""}`;
+    }
     return `${spec.size}: ${p.cpuRequest}-${p.cpuLimit} CPU, ${p.memoryLimit} RAM, ${p.storage} disk`;
 }
 
@@ -70,6 +101,7 @@ function alertsText(all: string[]): string {
 
 function protectionText(spec: DatabaseSpec, resources: readonly PlannedResource[]): string {
     const protectedCount = resources.filter((r) => r.protect).length;
-    const cloudFlag = resources.some((r) => r.inputs.deletionProtection === true) ? ", provider flag set" : "";
+    // The cloud's own guard: RDS and Cloud SQL and GCE `deletionProtection`, EC2 `disableApiTermination`.
+    const cloudFlag = resources.some((r) => r.inputs.deletionProtection === true || r.inputs.disableApiTermination === true) ? ", provider flag set" : "";
     return `${spec.deletionProtection ? "on" : "off"} (${protectedCount} protected${cloudFlag})`;
 }

@@ -86,6 +86,10 @@ describe("aws/vm placement (EC2)", () => {
             assert.equal(one(run, EC2, "app-primary-instance").protect, false, "the instance is disposable; the volume is not");
         });
 
+        it("turns on EC2 termination protection, so no console or CLI terminate takes the engine down", () => {
+            assert.equal(one(run, EC2, "app-primary-instance").inputs.disableApiTermination, true);
+        });
+
         it("installs the engine listening privately, TLS only, admitting the VPC and configured ranges only", () => {
             const s = script(run, "primary");
             assert.match(s, /listen_addresses = 'localhost,\$\{PRIVATE_IP\}'/);
@@ -169,6 +173,12 @@ describe("aws/vm placement (EC2)", () => {
             assert.deepEqual([record.type, record.records.length], ["A", 1]);
             assert.match(record.records[0], /^10\.42\./);
         });
+    });
+
+    it("protects every database VM from termination only while deletionProtection is on", async () => {
+        const guard = (run: MockRun) => ofType(run, EC2).map((i) => [i.name, i.inputs.disableApiTermination]).sort();
+        assert.deepEqual(guard(await runAws({ ...vm, highAvailability: true })), [["app-primary-instance", true], ["app-standby-0-instance", true]]);
+        assert.deepEqual(guard(await runAws({ ...vm, highAvailability: true, deletionProtection: false })), [["app-primary-instance", false], ["app-standby-0-instance", false]]);
     });
 
     it("puts the HA standby in the other zone, streaming from the primary's name", async () => {

@@ -39,6 +39,12 @@ describe("cluster: the dump CronJob", () => {
         assert.equal(claim.inputs.metadata.annotations["pulumi.com/skipAwait"], "true");
     });
 
+    it("declares its retention as dbplace.io/backup-retention-days, where the policy pack reads it", async () => {
+        const cron = one(await run({ backupRetentionDays: 14 }), CRON, "app-dump");
+        assert.deepEqual(cron.inputs.metadata.annotations, { "dbplace.io/backup-retention-days": "14" });
+        assert.match(podOf(cron).containers[0].command[2], /-ge 1209600 \]/, "the same 14 days the script keeps");
+    });
+
     it("uses mysqldump for mysql", async () => {
         const [dump] = podOf(one(await run({ engine: "mysql", backupRetentionDays: 3 }), CRON, "app-dump")).containers;
         assert.match(dump.command[2], /mysqldump --single-transaction .* "\$DB_NAME" > "\$TMP"/);

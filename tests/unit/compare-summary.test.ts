@@ -63,6 +63,16 @@ describe("compare: summary rows from small fake programs", () => {
         assert.equal(cell(c, "(stack)/databases", "prod"), "app, billing");
     });
 
+    it("shows the machine the resources ask for, and says so when it overrides the preset", () => {
+        assert.equal(cell(c, "app/size", "prod"), "small: db.t4g.small, 20 GB (max 100)");
+        const bigger = evals.map((e) => e.stack !== "prod" ? e : {
+            ...e,
+            resources: e.resources.map((r) => (r.name === "app-primary" || r.name === "app-replica-0" ? { ...r, inputs: { ...r.inputs, instanceClass: r.name === "app-primary" ? "db.r7g.2xlarge" : "db.t4g.micro" } } : r)),
+        });
+        // Read replicas (replicateSourceDb) do not size the database: only the primary's class shows.
+        assert.equal(cell(buildComparison(bigger, loadPrices()), "app/size", "prod"), "small: db.r7g.2xlarge, 20 GB (max 100); overrides preset db.t4g.small");
+    });
+
     it("flags a public port or an internet-wide rule", () => {
         const open = evals.map((e) => e.stack !== "dev" ? e : {
             ...e,
@@ -70,5 +80,15 @@ describe("compare: summary rows from small fake programs", () => {
         });
         const opened = buildComparison(open, loadPrices());
         assert.equal(cell(opened, "app/network", "dev"), "PUBLIC: app-master publishes port 5432 on 0.0.0.0");
+    });
+});
+
+describe("compare: summary rows from an example stack's real plan", function () {
+    this.timeout(120_000);
+    it("gcp-prod: the size row shows the gcp.tier and gcp.machineType overrides, not the preset", async () => {
+        const c = buildComparison(await evaluateStacks(["gcp-prod"]), loadPrices());
+        assert.match(cell(c, "payments/size", "gcp-prod")!, /^large: db-custom-8-53248, 500 GB \(max 2500\); overrides preset db-custom-4-26624$/);
+        assert.match(cell(c, "ledger/size", "gcp-prod")!, /^large: n2-highmem-8, 500 GB \(max 2500\); overrides preset n2-highmem-4$/);
+        assert.match(cell(c, "ledger/protection", "gcp-prod")!, /provider flag set/);
     });
 });

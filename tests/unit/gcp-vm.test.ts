@@ -87,11 +87,12 @@ describe("gcp/vm placement (Compute Engine)", () => {
         }
     });
 
-    it("protects and snapshots the primary's data disk for the retention; standbys' disks are disposable copies", async () => {
+    it("protects every data disk and snapshots the primary's for the retention (a standby's disk is the data after a failover)", async () => {
         const result = await run({ highAvailability: true, backupRetentionDays: 14, backup: { schedule: "30 1 * * *" } });
         const disk = one(result, "gcp:compute/disk:Disk", "app-primary-data");
         assert.deepEqual([disk.protect, disk.retainOnDelete, disk.inputs.type, disk.inputs.size], [true, true, "pd-ssd", 20]);
-        assert.equal(one(result, "gcp:compute/disk:Disk", "app-standby-0-data").protect, false);
+        const standby = one(result, "gcp:compute/disk:Disk", "app-standby-0-data");
+        assert.deepEqual([standby.protect, standby.retainOnDelete], [true, true]);
         const schedule = one(result, "gcp:compute/resourcePolicy:ResourcePolicy", "app-snapshots").inputs.snapshotSchedulePolicy;
         assert.equal(schedule.retentionPolicy.maxRetentionDays, 14);
         assert.equal(schedule.retentionPolicy.onSourceDiskDelete, "KEEP_AUTO_SNAPSHOTS");
@@ -100,8 +101,16 @@ describe("gcp/vm placement (Compute Engine)", () => {
         assert.deepEqual([attachment.disk, attachment.name], ["app-primary-data", "app-snapshots"]);
         const primary = one(result, INSTANCE, "app-primary").inputs;
         assert.equal(primary.attachedDisks[0].deviceName, "data");
-        const unprotected = await run({ deletionProtection: false });
+        const unprotected = await run({ highAvailability: true, deletionProtection: false });
         assert.equal(one(unprotected, "gcp:compute/disk:Disk", "app-primary-data").protect, false);
+        assert.equal(one(unprotected, "gcp:compute/disk:Disk", "app-standby-0-data").protect, false);
+    });
+
+    it("turns on GCE's own deletion guard on every database VM, following deletionProtection", async () => {
+        const on = await run({ highAvailability: true });
+        assert.deepEqual(ofType(on, INSTANCE).map((i) => [i.name, i.inputs.deletionProtection]).sort(), [["app-primary", true], ["app-standby-0", true]]);
+        const off = await run({ highAvailability: true, deletionProtection: false });
+        assert.deepEqual(ofType(off, INSTANCE).map((i) => [i.name, i.inputs.deletionProtection]).sort(), [["app-primary", false], ["app-standby-0", false]]);
     });
 
     it("writes dumps to a private, versioned bucket the VM can add to but not read or delete", async () => {

@@ -42,6 +42,39 @@ function probe(): { calls: string[]; exports: string[] } {
     return JSON.parse(run.stdout);
 }
 
+/** `./x` from `file` → x.ts, or x/index.ts for a directory. */
+function resolveModule(file: string, spec: string): string | undefined {
+    const base = path.resolve(path.dirname(file), spec);
+    return [`${base}.ts`, path.join(base, "index.ts")].find(fs.existsSync);
+}
+
+/**
+ * Every module the public entry points re-export from, with the names they expose ("*" for all):
+ * components/index.ts, and each components/<dir>/index.ts (what `import … from "dbplace/components/aws"` sees).
+ */
+function publicModules(): Map<string, Set<string> | "*"> {
+    const out = new Map<string, Set<string> | "*">();
+    const visit = (file: string, names: Set<string> | "*") => {
+        const had = out.get(file);
+        if (had === "*" || (had !== undefined && names !== "*" && [...names].every((n) => had.has(n)))) return;
+        out.set(file, names === "*" || had === undefined ? names : new Set([...had, ...names]));
+        const code = fs.readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+        for (const m of code.matchAll(/export (?:type )?(\*|\{([^}]*)\}) from "(\.[^"]+)"/g)) {
+            const target = resolveModule(file, m[3]);
+            if (!target) continue;
+            const listed = m[1] === "*" ? "*" : new Set(m[2]!.split(",").map((n) => n.trim().split(/\s+as\s+/)[0]).filter(Boolean));
+            // A star re-export passes on what the importer asked for; a named one, just those names.
+            visit(target, listed === "*" ? names : listed);
+        }
+    };
+    visit(BARREL, "*");
+    for (const dir of fs.readdirSync(path.join(ROOT, "components"), { withFileTypes: true })) {
+        const index = path.join(ROOT, "components", dir.name, "index.ts");
+        if (dir.isDirectory() && fs.existsSync(index)) visit(index, "*");
+    }
+    return out;
+}
+
 describe("package: components/index.ts", () => {
     let result: { calls: string[]; exports: string[] };
     before(function () {
@@ -70,16 +103,16 @@ describe("package: components/index.ts", () => {
     });
 
     it("documents every public argument it re-exports with TSDoc, and every optional one with its default", () => {
-        // Each *Args / *Options interface of a component the barrel exposes: a doc comment right above
-        // every member, and for optional members a doc that names the default.
-        const files = [
-            "database.ts", "docker/database.ts", "cluster/database.ts", "cluster/baked.ts", "cluster/sidecar.ts", "cluster/streaming.ts",
-            "aws/managed.ts", "aws/vm.ts", "gcp/managed.ts", "gcp/vm.ts", "gcp/cluster.ts",
-        ].map((f) => path.join(ROOT, "components", f)).filter(fs.existsSync);
+        // Each *Args / *Options interface reachable from a public entry point (the barrel, and the per-cloud
+        // and per-placement index files it re-exports from): a doc comment right above every member, and
+        // for optional members a doc that names the default.
+        const exported = publicModules();
+        assert.ok(exported.has(path.join(ROOT, "components", "aws", "baked.ts")), "the walk must reach components/aws/baked.ts");
         const problems: string[] = [];
-        for (const file of files) {
+        for (const [file, names] of exported) {
             const text = fs.readFileSync(file, "utf8");
             for (const m of text.matchAll(/export interface (\w+Args|\w+Options) \{([\s\S]*?)\n\}/g)) {
+                if (names !== "*" && !names.has(m[1])) continue;
                 const lines = m[2].split("\n");
                 lines.forEach((line, i) => {
                     const member = /^    (?:readonly )?(\w+)(\??):/.exec(line);

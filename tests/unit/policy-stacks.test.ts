@@ -1,47 +1,65 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { runProgram } from "../../lib/mock-runner";
 import { listStacks, loadStackConfig } from "../../lib/stacks";
 import { checkRun } from "../../policy/offline";
+import { approvedSizes } from "../../policy/policies";
+import { SizesConfig } from "../../policy/rules/sizes";
+import { loadStackPolicyConfig, stackPolicyConfigFile } from "../../policy/stack-config";
 
 /**
  * The policy pack against what the components really build: every example stack's offline plan. A new
  * violation fails here before it fails a `pulumi preview --policy-pack` in someone's pipeline.
+ *
+ * Each stack runs with its own policy config (stacks/policy-config.<stack>.json, what its runs pass as
+ * `--policy-pack-config`): exceptions a platform team granted are reviewed there, not in this file.
  */
-
-/** Exceptions a platform team would grant through `--policy-pack-config` (docs/policies.md). */
-const POLICY_CONFIG: Record<string, Record<string, Record<string, unknown>>> = {
-    // gcp-prod sizes its payments and ledger databases with gcp.tier / gcp.machineType beyond the presets.
-    "gcp-prod": { "dbplace-approved-sizes": { additionalSizes: ["db-custom-8-53248", "n2-highmem-8"] } },
-};
 
 /**
- * Violations that wait on a component change (each owner has the exact request in the integration
- * report). Tolerated, not expected: delete an entry once its fix lands, and anything new still fails.
+ * Violations that wait on a component change. Tolerated, not expected: delete an entry once its fix
+ * lands, and anything new still fails. Empty: every example stack passes the whole pack.
  */
-const KNOWN_GAPS: Record<string, string[]> = {
-    // Baked replicas do not carry dbplace.io/max-staleness-minutes yet (docker label, Deployment annotation, GCE/EC2 template label or tag).
-    dev: ["dbplace-baked-replica-max-staleness app-baked-0", "dbplace-baked-replica-max-staleness app-baked-1"],
-    cluster: ["dbplace-baked-replica-max-staleness app-baked-deploy"],
-    platform: ["dbplace-baked-replica-max-staleness catalog-baked-deploy"],
-    "gcp-staging": ["dbplace-baked-replica-max-staleness catalog-baked-template"],
-    // Database VMs in production lack the cloud's own deletion guard (EC2 disableApiTermination, GCE deletionProtection); the GCE standby disk is not protected.
-    "aws-staging": ["dbplace-baked-replica-max-staleness catalog-baked-group-template"],
-    "aws-prod": [
-        "dbplace-baked-replica-max-staleness catalog-baked-group-template",
-        "dbplace-production-deletion-protection ledger-primary-instance", "dbplace-production-deletion-protection ledger-standby-0-instance",
-    ],
-    "gcp-prod": ["dbplace-production-deletion-protection ledger-primary", "dbplace-production-deletion-protection ledger-standby-0", "dbplace-production-deletion-protection ledger-standby-0-data"],
-};
+const KNOWN_GAPS: Record<string, string[]> = {};
 
 describe("policy pack on the example stacks' offline plans", function () {
     this.timeout(120_000);
     for (const stack of listStacks()) {
         it(`stack ${stack} has no violation beyond the known gaps`, async () => {
             const run = await runProgram({ stack, config: loadStackConfig(stack) });
-            const found = checkRun(run, { config: POLICY_CONFIG[stack] });
+            const found = checkRun(run, { config: loadStackPolicyConfig(stack) });
             const tolerated = new Set(KNOWN_GAPS[stack] ?? []);
             const unexpected = found.filter((v) => !tolerated.has(`${v.policy} ${v.resource}`));
             assert.deepEqual(unexpected.map((v) => `[${v.policy}] ${v.message}`), []);
+        });
+    }
+
+    it("every known gap is still open (a fixed one must leave the list)", async () => {
+        for (const [stack, gaps] of Object.entries(KNOWN_GAPS)) {
+            const found = checkRun(await runProgram({ stack, config: loadStackConfig(stack) }), { config: loadStackPolicyConfig(stack) });
+            const open = new Set(found.map((v) => `${v.policy} ${v.resource}`));
+            assert.deepEqual(gaps.filter((g) => !open.has(g)), [], `stack ${stack}: fixed, delete from KNOWN_GAPS`);
+        }
+    });
+});
+
+describe("policy exceptions granted per stack", function () {
+    this.timeout(120_000);
+
+    it("gcp-prod's gcp.tier / gcp.machineType overrides fail the pack without the stack's approval", async () => {
+        const run = await runProgram({ stack: "gcp-prod", config: loadStackConfig("gcp-prod") });
+        const unapproved = checkRun(run, { policies: [approvedSizes] });
+        assert.deepEqual(unapproved.map((v) => v.resource).sort(), [
+            "ledger-primary", "ledger-standby-0", "payments-primary", "payments-replica-0", "payments-replica-1", "payments-replica-2",
+        ]);
+        assert.deepEqual(checkRun(run, { policies: [approvedSizes], config: loadStackPolicyConfig("gcp-prod") }), []);
+    });
+
+    for (const stack of listStacks().filter((s) => fs.existsSync(stackPolicyConfigFile(s)))) {
+        it(`${stack}: every size its policy config approves is one the stack uses (no stale exceptions)`, async () => {
+            const granted = (loadStackPolicyConfig(stack)?.[approvedSizes.name] as SizesConfig | undefined)?.additionalSizes ?? [];
+            const run = await runProgram({ stack, config: loadStackConfig(stack) });
+            const messages = checkRun(run, { policies: [approvedSizes] }).map((v) => v.message).join("\n");
+            assert.deepEqual(granted.filter((size) => !messages.includes(`"${size}"`)), []);
         });
     }
 });
