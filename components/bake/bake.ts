@@ -2,7 +2,8 @@
 // A failed bake leaves every existing tag untouched (docker only tags on
 // success) and reports why in one sentence.
 import { prepareBakeContext, labelsFor } from "./context";
-import { docker, dockerOk } from "./docker";
+import * as fs from "fs";
+import { docker, dockerOk, run } from "./docker";
 import { BakeError, BakeSpec, defaultCacheDir } from "./types";
 
 export interface BakeOptions extends BakeSpec {
@@ -26,7 +27,11 @@ export interface BakeResult {
   /** pg_database_size of the restored database, and du of the data dir (= the data layer). */
   dbBytes?: number;
   dataDirBytes?: number;
+  /** Time spent inside the restore step (initdb .. clean shutdown), without docker's share. */
+  restoreSeconds?: number;
   warnings: string[];
+  /** Wall time of each Dockerfile step, slowest first (where the bake time goes). */
+  steps: { step: string; seconds: number }[];
 }
 
 const MARK = { step: "DBPLACE-BAKE-STEP:", error: "DBPLACE-BAKE-ERROR:", warn: "DBPLACE-BAKE-WARNING:", info: "DBPLACE-BAKE-INFO:" };
@@ -45,6 +50,34 @@ async function ensureEngine(baseImage: string): Promise<void> {
   const b = await docker(["image", "inspect", "--format", "{{.Id}}", baseImage]);
   if (b.code !== 0)
     throw new BakeError("base-image", `The base image ${baseImage} is not in the local Docker engine; build it with tools/docker/base-image.sh (or docker pull it if it lives in a registry you can reach).`);
+}
+
+interface Builder {
+  cli: string;
+  buildkit: boolean;
+}
+
+/**
+ * DBPLACE_BUILDER=classic|buildkit|auto (default auto). BuildKit needs either
+ * the buildx plugin or a docker CLI with BuildKit built in (Debian's docker.io
+ * 20.10 ships one at /usr/bin/docker, while a newer CLI earlier on PATH may
+ * not have buildx).
+ */
+async function pickBuilder(): Promise<Builder> {
+  const want = process.env.DBPLACE_BUILDER ?? "auto";
+  if (!["auto", "classic", "buildkit"].includes(want))
+    throw new BakeError("invalid-spec", `DBPLACE_BUILDER must be auto, classic or buildkit, got "${want}".`);
+  if (want === "classic") return { cli: "docker", buildkit: false };
+  if ((await docker(["buildx", "version"])).code === 0) return { cli: "docker", buildkit: true };
+  for (const cli of ["/usr/bin/docker", "/usr/local/bin/docker"]) {
+    if (!fs.existsSync(cli)) continue;
+    const v = await run(cli, ["version", "--format", "{{.Client.Version}}"]).catch(() => undefined);
+    const major = Number(/^(\d+)\./.exec(v?.stdout.trim() ?? "")?.[1] ?? 0);
+    if (major >= 19 && major < 23) return { cli, buildkit: true }; // built-in BuildKit era
+  }
+  if (want === "buildkit")
+    throw new BakeError("docker", "DBPLACE_BUILDER=buildkit but no docker CLI with BuildKit was found (install the buildx plugin); unset it to use the classic builder.");
+  return { cli: "docker", buildkit: false };
 }
 
 /** Remove the restore stage (it holds a copy of the dump) once the bake is over. */
@@ -70,7 +103,10 @@ export async function bake(opts: BakeOptions): Promise<BakeResult> {
   // stable value from the context so previews stay diff-free.
   const buildArgs = { ...ctx.buildArgs, BAKED_AT: new Date().toISOString() };
   const ref = `${opts.image}:${ctx.tag}`;
-  const args = ["build", "--force-rm", "--network", "none", "-f", ctx.dockerfile, "-t", ref];
+  const builder = await pickBuilder();
+  const args = builder.buildkit
+    ? ["build", "--progress", "plain", "--network", "none", "-f", ctx.dockerfileBuildkit, "-t", ref]
+    : ["build", "--force-rm", "--network", "none", "-f", ctx.dockerfile, "-t", ref];
   for (const [k, v] of Object.entries(buildArgs)) args.push("--build-arg", `${k}=${v}`);
   for (const [k, v] of Object.entries(opts.extraLabels ?? {})) args.push("--label", `${k}=${v}`);
   args.push(ctx.dir);
@@ -78,15 +114,21 @@ export async function bake(opts: BakeOptions): Promise<BakeResult> {
   const errors: string[] = [];
   const warnings: string[] = [];
   let info = "";
-  say(`bake: docker build -t ${ref} (context ${ctx.dir})`);
-  // Classic builder by default: it needs no buildx plugin and streams RUN
-  // output line by line; DBPLACE_BUILDKIT=1 switches to BuildKit.
-  const env = { ...process.env, DOCKER_BUILDKIT: process.env.DBPLACE_BUILDKIT === "1" ? "1" : "0" };
-  const res = await docker(args, {
+  const steps: { step: string; seconds: number }[] = [];
+  let current: { step: string; t: number } | undefined;
+  const closeStep = () => current && steps.push({ step: current.step, seconds: (Date.now() - current.t) / 1000 });
+  say(`bake: docker build (${builder.buildkit ? "BuildKit" : "classic builder"}) -t ${ref} (context ${ctx.dir})`);
+  const env = { ...process.env, DOCKER_BUILDKIT: builder.buildkit ? "1" : "0" };
+  const res = await run(builder.cli, args, {
     env,
     keep: 64 * 1024,
     onLine: (line) => {
       const at = (m: string) => line.indexOf(m);
+      const st = /^Step \d+\/\d+ : (.*)$/.exec(line.trim()) ?? /^#\d+ \[[^\]]*\] (.*)$/.exec(line.trim());
+      if (st) {
+        closeStep();
+        current = { step: st[1].slice(0, 60), t: Date.now() };
+      }
       if (at(MARK.error) >= 0) errors.push(line.slice(at(MARK.error) + MARK.error.length).trim());
       else if (at(MARK.warn) >= 0) warnings.push(line.slice(at(MARK.warn) + MARK.warn.length).trim());
       else if (at(MARK.info) >= 0) info = line.slice(at(MARK.info) + MARK.info.length);
@@ -94,6 +136,8 @@ export async function bake(opts: BakeOptions): Promise<BakeResult> {
       say(line);
     },
   });
+  closeStep();
+  steps.sort((x, y) => y.seconds - x.seconds);
   await dropRestoreStage(ctx.digest).catch(() => undefined);
   if (res.code !== 0) {
     if (errors.length) throw classify(errors[errors.length - 1]);
@@ -107,6 +151,7 @@ export async function bake(opts: BakeOptions): Promise<BakeResult> {
     return m ? Number(m[1]) : undefined;
   };
   const seconds = (Date.now() - t0) / 1000;
-  say(`bake: built ${ref} in ${seconds.toFixed(1)} s`);
-  return { image: ref, tag: ctx.tag, digest: ctx.digest, seconds, labels: labelsFor(buildArgs), dbBytes: num("db_bytes"), dataDirBytes: num("data_dir_bytes"), warnings };
+  say(`bake: built ${ref} in ${seconds.toFixed(1)} s (slowest steps: ${steps.slice(0, 3).map((x) => `${x.step} ${x.seconds.toFixed(1)} s`).join("; ")})`);
+  return { image: ref, tag: ctx.tag, digest: ctx.digest, seconds, labels: labelsFor(buildArgs), dbBytes: num("db_bytes"), dataDirBytes: num("data_dir_bytes"),
+    restoreSeconds: num("restore_ms") === undefined ? undefined : (num("restore_ms") as number) / 1000, warnings, steps };
 }

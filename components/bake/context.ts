@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as crypto from "crypto";
 import { sha256FileSync } from "./digest";
-import { renderDockerfile, LABEL_ARGS } from "./dockerfile";
+import { renderDockerfile, renderDockerfileBuildkit, LABEL_ARGS } from "./dockerfile";
 import { inspectDump } from "./dumpfile";
 import { resolveDumpSync } from "./fetch";
 import { REPLICA_CONF, REPLICA_HBA } from "./replica-config";
@@ -14,6 +14,8 @@ import { isScramVerifier } from "./scram";
 import { BAKED, BakeContext, BakeError, BakeSpec, DumpInfo, defaultCacheDir } from "./types";
 
 export interface PreparedBake extends BakeContext {
+  /** Same context, BuildKit-only Dockerfile (RUN --mount; faster, see dockerfile.ts). */
+  dockerfileBuildkit: string;
   dumpPath: string;
   dumpInfo: DumpInfo;
 }
@@ -47,6 +49,12 @@ function writeIfChanged(file: string, content: string, mode = 0o644): void {
   fs.writeFileSync(file, content, { mode });
 }
 
+/**
+ * Put the dump into the context. A copy (a reflink where the filesystem can)
+ * is immune to the source being rewritten in place later (pg_dump -f reuses
+ * the inode); only dumps too big to copy cheaply are hard-linked.
+ */
+const LINK_ABOVE_BYTES = 256 * 1024 * 1024;
 function linkOrCopy(src: string, dest: string): void {
   try {
     const a = fs.statSync(src);
@@ -59,11 +67,16 @@ function linkOrCopy(src: string, dest: string): void {
     /* dest missing */
   }
   const tmp = `${dest}.${process.pid}.tmp`;
-  try {
-    fs.linkSync(src, tmp);
-  } catch {
-    fs.copyFileSync(src, tmp); // other filesystem, or links not allowed
+  let linked = false;
+  if (fs.statSync(src).size > LINK_ABOVE_BYTES) {
+    try {
+      fs.linkSync(src, tmp);
+      linked = true;
+    } catch {
+      /* other filesystem, or links not allowed: copy */
+    }
   }
+  if (!linked) fs.copyFileSync(src, tmp, fs.constants.COPYFILE_FICLONE);
   fs.renameSync(tmp, dest);
 }
 
@@ -77,12 +90,14 @@ export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCac
   const tag = digest.slice(0, 16);
 
   const dockerfileText = renderDockerfile(spec.baseImage, spec.majorVersion);
+  const buildkitText = renderDockerfileBuildkit(spec.baseImage, spec.majorVersion);
   const recipe = crypto.createHash("sha256")
-    .update([dockerfileText, RESTORE_SCRIPT, REPLICA_CONF, REPLICA_HBA].join("\0"))
+    .update([dockerfileText, buildkitText, RESTORE_SCRIPT, REPLICA_CONF, REPLICA_HBA].join("\0"))
     .digest("hex").slice(0, 8);
   const dir = path.join(cacheDir, "bake", "contexts", `${tag}-${recipe}`);
   fs.mkdirSync(dir, { recursive: true });
   writeIfChanged(path.join(dir, "Dockerfile"), dockerfileText);
+  writeIfChanged(path.join(dir, "Dockerfile.buildkit"), buildkitText);
   writeIfChanged(path.join(dir, "bake-restore.sh"), RESTORE_SCRIPT, 0o755);
   writeIfChanged(path.join(dir, "replica.conf"), REPLICA_CONF);
   writeIfChanged(path.join(dir, "pg_hba.conf"), REPLICA_HBA);
@@ -112,7 +127,7 @@ export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCac
     DUMP_LOCALE: dumpInfo.locale ?? "C.UTF-8",
     PG_MAJOR: spec.majorVersion,
   };
-  return { dir, dockerfile: path.join(dir, "Dockerfile"), digest, tag, labels: labelsFor(buildArgs), buildArgs, dumpPath, dumpInfo };
+  return { dir, dockerfile: path.join(dir, "Dockerfile"), dockerfileBuildkit: path.join(dir, "Dockerfile.buildkit"), digest, tag, labels: labelsFor(buildArgs), buildArgs, dumpPath, dumpInfo };
 }
 
 /** The labels an image built with these args carries. */

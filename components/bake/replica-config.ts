@@ -37,6 +37,7 @@ logging_collector = off
 log_line_prefix = '%m [%p] '
 datestyle = 'iso, mdy'
 timezone = 'UTC'
+log_timezone = 'UTC'
 lc_messages = 'C.UTF-8'
 default_text_search_config = 'pg_catalog.english'
 

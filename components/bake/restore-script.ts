@@ -52,18 +52,41 @@ sql -d postgres --set db="$DATABASE" --set enc="$ENC" --set loc="$LOC" \
   <<<"CREATE DATABASE :\"db\" TEMPLATE template0 ENCODING :'enc' LOCALE :'loc';" \
   || fail "could not create database $DATABASE with encoding $ENC and locale $LOC."
 
-if [[ "$JOBS" -le 1 ]]; then
-  step "pg_restore --single-transaction into $DATABASE"
-  mode=(--single-transaction)
-else
-  step "pg_restore -j $JOBS into $DATABASE"
-  mode=(-j "$JOBS")
-fi
 # --no-owner/--no-acl: the master's roles do not exist here; the reader role
 # gets pg_read_all_data instead. Subscriptions would try to connect out.
-if ! pg_restore "${"$"}{mode[@]}" --exit-on-error --no-owner --no-acl --no-tablespaces \
-    --no-subscriptions --no-publications --no-security-labels \
-    -h "$SOCK" -d "$DATABASE" "$DUMP" 2>/tmp/restore.err; then
+FLAGS=(--exit-on-error --no-owner --no-acl --no-tablespaces --no-subscriptions --no-publications --no-security-labels)
+# Single transaction: pg_restore writes the SQL script and awk turns every
+# top-level "COPY ... FROM stdin;" into COPY ... WITH (FREEZE), legal because
+# each table was created in this same transaction. Rows then land frozen with
+# the visibility map set, so the VACUUM FREEZE below skips the heap instead
+# of rewriting it. Lines inside COPY data (up to "\.") pass through untouched.
+FREEZE_AWK='incopy { if ($0 == "\\.") incopy = 0; print; next }
+/^COPY .* FROM stdin;$/ { if (freeze) sub(/ FROM stdin;$/, " FROM stdin WITH (FREEZE);"); incopy = 1 }
+{ print }'
+restore_single() {
+  pg_restore --single-transaction "${"$"}{FLAGS[@]}" -f - "$DUMP" 2>/tmp/restore.err \
+    | awk -v freeze="$1" "$FREEZE_AWK" \
+    | psql -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -d "$DATABASE" >/dev/null 2>/tmp/psql.err
+  local st=("${"$"}{PIPESTATUS[@]}")
+  cat /tmp/psql.err >>/tmp/restore.err # separate files: two writers, one offset each
+  [[ "${"$"}{st[*]}" == "0 0 0" ]]
+}
+restored=0
+if [[ "$JOBS" -le 1 ]]; then
+  step "pg_restore --single-transaction (COPY FREEZE) into $DATABASE"
+  if restore_single 1; then
+    restored=1
+  elif grep -q "COPY FREEZE" /tmp/restore.err; then
+    # e.g. a dump made with --load-via-partition-root: COPY into a partitioned
+    # parent cannot FREEZE. The failed transaction left nothing behind.
+    echo "DBPLACE-BAKE-WARNING: COPY FREEZE was refused ($(grep -m1 'COPY FREEZE' /tmp/restore.err)); restoring without it."
+    restore_single 0 && restored=1
+  fi
+else
+  step "pg_restore -j $JOBS into $DATABASE"
+  pg_restore -j "$JOBS" "${"$"}{FLAGS[@]}" -h "$SOCK" -d "$DATABASE" "$DUMP" 2>/tmp/restore.err && restored=1
+fi
+if [[ $restored != 1 ]]; then
   tail -n 20 /tmp/restore.err >&2
   if grep -qiE "end of file|could not read from input file|unexpected EOF" /tmp/restore.err; then
     fail "the dump is truncated: pg_restore reached the end of the file early; re-take or re-download the dump."
@@ -97,9 +120,9 @@ GRANT pg_read_all_data TO ${BAKED.readerRole};
 ALTER ROLE ${BAKED.readerRole} SET default_transaction_read_only = on;
 SQL
 
-# Replicas cannot VACUUM or ANALYZE. Freezing now sets every hint bit and the
-# visibility map (index-only scans; no page is ever dirtied by a read), and
-# ANALYZE gives the planner statistics.
+# Replicas cannot VACUUM or ANALYZE. Frozen rows and a complete visibility
+# map mean index-only scans and no page ever dirtied by a read (after COPY
+# FREEZE this pass mostly skips the heap); ANALYZE gives the planner stats.
 step "vacuum (freeze, analyze)"
 vacuumdb -h "$SOCK" --all --freeze --analyze -q -j "$CORES" || fail "VACUUM FREEZE ANALYZE failed."
 db_bytes=$(psql -X -At -h "$SOCK" -d "$DATABASE" -c "SELECT pg_database_size(current_database())")
@@ -109,8 +132,10 @@ stop
 # wal_level=minimal; one short run at replica level records the new level in
 # pg_control, and its shutdown checkpoint is where replicas start from.
 step "record wal_level=replica and shut down cleanly"
-start "$COMMON -c wal_level=replica -c max_wal_senders=0"
-sql -d postgres -c CHECKPOINT
+# min/max_wal_size at their floor so the checkpoints remove, rather than
+# recycle, old segments: pg_wal ships in every replica image.
+start "$COMMON -c wal_level=replica -c max_wal_senders=0 -c min_wal_size=2MB -c max_wal_size=4MB"
+sql -d postgres -c CHECKPOINT -c "SELECT pg_switch_wal()" -c CHECKPOINT >/dev/null
 stop
 pg_controldata "$D" | grep -q "Database cluster state: *shut down$" || fail "the cluster was not shut down cleanly."
 
@@ -119,7 +144,7 @@ install -m 600 /bake/replica.conf "$D/postgresql.conf"
 install -m 600 /bake/pg_hba.conf "$D/pg_hba.conf"
 : >"$D/postgresql.auto.conf"
 : >"$D/standby.signal"
-rm -rf "$D/postmaster.opts" "$D/log" "$D"/pg_stat_tmp/* "$SOCK" "$LOG" /tmp/restore.err /tmp/initdb.log
+rm -rf "$D/postmaster.opts" "$D/log" "$D"/pg_stat_tmp/* "$SOCK" "$LOG" /tmp/restore.err /tmp/psql.err /tmp/initdb.log
 dir_bytes=$(du -sb "$D" | cut -f1)
 echo "DBPLACE-BAKE-INFO: db_bytes=$db_bytes data_dir_bytes=$dir_bytes restore_ms=$(( ($(date +%s%N) - t0) / 1000000 ))"
 `;
