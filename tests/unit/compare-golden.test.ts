@@ -48,6 +48,14 @@ describe("compare: golden output for the example stacks", function () {
     });
 
     it("terminal (no colour, 120 columns)", () => golden("examples.txt", renderTerminal(c, { hideIdentical: false, colour: false, width: 120 })));
+    for (const width of [120, 80]) {
+        it(`every terminal line fits ${width} columns, whatever the number of stacks`, () => {
+            const wide = renderTerminal(c, { hideIdentical: false, colour: false, width })
+                .split("\n")
+                .filter((l) => [...l].length > width);
+            assert.deepEqual(wide, []);
+        });
+    }
     it("terminal --hide-identical", () => golden("examples.hide-identical.txt", renderTerminal(c, { hideIdentical: true, colour: false, width: 120 })));
     it("markdown", () => golden("examples.md", renderMarkdown(c, { hideIdentical: false })));
     it("json", () => golden("examples.json", renderJson(c, { hideIdentical: false })));

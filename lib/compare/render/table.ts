@@ -23,9 +23,11 @@ const SEP = " │ ";
 export function renderTable(t: TableSpec, bold: (s: string) => string = (s) => s): string[] {
     const n = t.header.length;
     const markerWidth = 2;
-    const labelWidth = Math.max(8, Math.min(t.maxLabel ?? 34, Math.max(...[t.header[0], ...t.rows.map((r) => r.cells[0].text)].map(len))));
-    const rest = t.width - markerWidth - labelWidth - SEP.length * (n - 1);
-    const colWidth = Math.max(6, Math.floor(rest / Math.max(1, n - 1)));
+    const seps = SEP.length * (n - 1);
+    const wanted = Math.max(8, Math.min(t.maxLabel ?? 34, Math.max(...[t.header[0], ...t.rows.map((r) => r.cells[0].text)].map(len))));
+    const colWidth = Math.max(6, Math.floor((t.width - markerWidth - wanted - seps) / Math.max(1, n - 1)));
+    // Once the stack columns are at their minimum the label column gives way, so the table still fits.
+    const labelWidth = Math.max(8, Math.min(wanted, t.width - markerWidth - seps - colWidth * (n - 1)));
     const widths = [labelWidth, ...Array.from({ length: n - 1 }, () => colWidth)];
     const lines: string[] = [];
     const emit = (marker: string, cells: TextCell[], maxLines: number) => {

@@ -1,6 +1,6 @@
 import { styleText } from "node:util";
 import { Comparison, ResourceDiff } from "../model";
-import { renderTable, TextCell } from "./table";
+import { renderTable, TextCell, wrap } from "./table";
 import { costFootnote, RenderOptions, resourceHeading, sourceLine, visibleRows } from "./common";
 
 type Paint = (s: string) => string;
@@ -33,7 +33,7 @@ export function renderTerminal(c: Comparison, opts: RenderOptions & { colour: bo
     const p = palette(opts.colour);
     const stacks = c.stacks.map((s) => s.name);
     const out: string[] = [];
-    out.push(p.bold(`dbplace compare: ${stacks.join(" vs ")}`), sourceLine(c), "");
+    out.push(...wrap(`dbplace compare: ${stacks.join(" vs ")}`, opts.width).map(p.bold), ...wrap(sourceLine(c), opts.width), "");
 
     const rows = visibleRows(c, opts.hideIdentical);
     out.push(p.bold("SUMMARY") + "  (* = differs between stacks)");
@@ -60,7 +60,7 @@ export function renderTerminal(c: Comparison, opts: RenderOptions & { colour: bo
         ),
     );
     if (rows.length === 0) out.push("  (every setting is identical)");
-    out.push("", ...costFootnote(c).map((l) => p.dim(l)), "");
+    out.push("", ...costFootnote(c).flatMap((l) => wrap(l, opts.width)).map((l) => p.dim(l)), "");
 
     out.push(...renderResources(c, stacks, opts.width, p));
     return out.join("\n") + "\n";
@@ -111,8 +111,10 @@ function tail(path: string, max: number): string {
 /** Only the stacks that register the resource get a column; the presence table covers the rest. */
 function inputTable(r: ResourceDiff, stacks: string[], width: number, p: Palette): string[] {
     const missing = r.absentFrom.length > 0 ? `  (not in ${r.absentFrom.join(", ")})` : "";
+    // Wrap before styling so colour codes never count towards the width; continuation lines indent.
+    const heading = wrap(`${resourceHeading(r)}${missing}`, width - 2).map((l, i) => (i === 0 ? `* ${p.bold(l)}` : `  ${l}`));
     return [
-        `* ${p.bold(resourceHeading(r))}${missing}`,
+        ...heading,
         ...renderTable(
             {
                 header: ["input", ...stacks],
