@@ -22,7 +22,7 @@ export function clusterFactory(
 
 /**
  * One line per cloud × placement. The cloud issues add their rows here; everything else (validation,
- * the facade, outputs) is shared. A missing row is reported by `placementFactory` before anything is
+ * the facade, outputs) is shared. A missing row is reported by `assertImplemented` before anything is
  * registered.
  */
 const REGISTRY: Record<Cloud, Partial<Record<Placement, PlacementFactory>>> = {
