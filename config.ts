@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { readRawConfig, resolveStack, StackSpec } from "./components/config";
+import { resolveStackConfig, StackSpec } from "./components/config";
 
 /**
  * The program's one typed config module: every key is documented in Pulumi.yaml's `config:` block and
@@ -7,8 +7,5 @@ import { readRawConfig, resolveStack, StackSpec } from "./components/config";
  * that renames the project in its copy keeps working.
  */
 export function readStackConfig(): StackSpec {
-    const project = pulumi.getProject();
-    const all = pulumi.runtime.allConfig();
-    // Provider keys (gcp:project, gcp:region) and their environment fallbacks are checked before any resource too.
-    return resolveStack(readRawConfig(all, project), project, { config: all, env: process.env });
+    return resolveStackConfig(pulumi.runtime.allConfig(), pulumi.getProject());
 }

@@ -12,7 +12,7 @@ export {
 export type { Cloud, Engine, Placement, ReplicaHost, ReplicaKind, Size } from "./config/schema";
 export { cidrProblem, DEFAULT_BACKUP_SCHEDULE, DEFAULT_DATABASE, normaliseName, resolveStack } from "./config/validate";
 export type { BackupSpec, ClusterSpec, DatabaseSpec, NetworkSpec, ReplicaSpec, StackSpec } from "./config/validate";
-export { readRawConfig } from "./config/read";
+export { readRawConfig, resolveStackConfig } from "./config/read";
 export { ConfigError } from "./config/errors";
 export { cronProblem } from "./config/cron";
 export { ENGINE_PRESET_OVERRIDES, INSTANCE_PRESETS, mebibytes, sizePreset } from "./config/presets";
@@ -27,7 +27,7 @@ export { connectionUri, contractOutputs, statefulOptions } from "./contract";
 export type { ContractValues, DatabaseContract, PlacementFactory } from "./contract";
 export { Database } from "./database";
 export type { DatabaseArgs } from "./database";
-export { assertImplemented, implementedPlacements, placementFactory } from "./placements";
+export { assertImplemented, checkStack, implementedPlacements, placementFactory } from "./placements";
 
 // ── Placement components, for programs that want one placement without the facade ─────────────────
 export { DockerBakedReplicas, DockerDatabase, DockerStreamingReplicas } from "./docker";

@@ -6,6 +6,7 @@ import { Cloud, Placement } from "./config/schema";
 import { ConfigError } from "./config/errors";
 import { DatabaseSpec } from "./config/validate";
 import { PlacementFactory } from "./contract";
+import { preflightBakes } from "./replicas/preflight";
 import { DockerDatabase } from "./docker";
 import { GcpClusterDatabase, GcpManagedDatabase, GcpVmDatabase } from "./gcp";
 
@@ -70,4 +71,15 @@ const PREFLIGHTS: Partial<Record<Cloud, (specs: readonly DatabaseSpec[]) => Prom
 
 export async function preflight(specs: readonly DatabaseSpec[]): Promise<void> {
     for (const cloud of new Set(specs.map((s) => s.cloud))) await PREFLIGHTS[cloud]?.(specs);
+}
+
+/**
+ * Everything that must pass before the first resource is registered, after config validation: the
+ * placements exist in this build, every dump to bake is sound, and the cloud pre-flight lookups agree.
+ * The program, the templates and the examples all call this, so none of them skips a check.
+ */
+export async function checkStack(specs: readonly DatabaseSpec[], project: string): Promise<void> {
+    assertImplemented(specs);
+    preflightBakes(specs, project);
+    await preflight(specs);
 }

@@ -54,6 +54,11 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 let recording: RecordedResource[] | undefined;
+/**
+ * The monitor sees a registration before the mocks see its inputs: records wait here, per type and
+ * name, for `newResource` to fill them in (in order, should two parents share a child name).
+ */
+let awaitingInputs = new Map<string, RecordedResource[]>();
 let patched = false;
 
 function patchMonitor(): void {
@@ -82,6 +87,8 @@ function patchMonitor(): void {
             aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() || a.getSpec?.()?.getName?.() || "").filter(Boolean),
         };
         recording?.push(record);
+        const key = `${record.type}::${record.name}`;
+        awaitingInputs.set(key, [...(awaitingInputs.get(key) ?? []), record]);
         return original.call(this, req, (err: unknown, resp: any) => {
             if (resp) record.urn = resp.getUrn();
             callback(err, resp);
@@ -135,12 +142,13 @@ async function runOnce(opts: RunOptions): Promise<MockRun> {
     patchMonitor();
     const resources: RecordedResource[] = [];
     recording = resources;
+    awaitingInputs = new Map();
     pulumi.runtime.setMocks(
         {
             newResource: (args) => {
                 const hook = STATE_HOOKS[args.type];
                 const state = { ...args.inputs, ...(hook ? hook(args) : {}) };
-                const found = resources.find((r) => r.type === args.type && r.name === args.name && Object.keys(r.inputs).length === 0);
+                const found = awaitingInputs.get(`${args.type}::${args.name}`)?.shift();
                 if (found) found.inputs = unwrapSecrets(args.inputs) as Record<string, any>;
                 return { id: args.id || `${args.name}-id`, state };
             },

@@ -1,3 +1,4 @@
+import { get } from "./compare/resources";
 import { MockRun, RecordedResource } from "./mock-runner";
 
 /**
@@ -22,11 +23,7 @@ const KEY_INPUTS: Record<string, string[]> = {
     "gcp:compute/instance:Instance": ["machineType", "zone"],
 };
 
-export function get(obj: unknown, path: string): unknown {
-    return path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
-}
-
-export function isSecretPath(r: RecordedResource, path: string): boolean {
+function isSecretPath(r: RecordedResource, path: string): boolean {
     return r.secretPaths.some((s) => s === "." || s === path || path.startsWith(`${s}.`) || s.startsWith(`${path}.`));
 }
 

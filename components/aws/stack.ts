@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readRawConfig } from "../config/read";
-import { DatabaseSpec, resolveStack } from "../config/validate";
+import { resolveStackConfig } from "../config/read";
+import { DatabaseSpec } from "../config/validate";
 import { AwsEksCluster } from "./eks";
 import { AwsNetwork, Egress, egressCovers, widerEgress } from "./network";
 
@@ -34,8 +34,7 @@ function current(): AwsRun {
 function stackSpecs(run: AwsRun, spec: DatabaseSpec): readonly DatabaseSpec[] {
     if (!run.specs) {
         try {
-            const all = pulumi.runtime.allConfig();
-            run.specs = resolveStack(readRawConfig(all, pulumi.getProject()), pulumi.getProject(), { config: all, env: process.env }).databases.filter((s) => s.cloud === "aws");
+            run.specs = resolveStackConfig(pulumi.runtime.allConfig(), pulumi.getProject()).databases.filter((s) => s.cloud === "aws");
         } catch {
             run.specs = [];
         }

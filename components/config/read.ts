@@ -1,4 +1,5 @@
 import { ConfigError } from "./errors";
+import { resolveStack, StackSpec } from "./validate";
 import { BOOLEAN_KEYS, INTEGER_KEYS, OBJECT_KEYS } from "./raw";
 
 /**
@@ -34,4 +35,12 @@ export function readRawConfig(all: Record<string, string>, project: string): Rec
     }
     if (problems.length > 0) throw new ConfigError(problems);
     return raw;
+}
+
+/**
+ * Pulumi's flat config → validated stack: the one path the program, the templates and the tools share.
+ * `env` is where the cloud providers' own fallbacks (AWS_REGION, GOOGLE_PROJECT…) are read from.
+ */
+export function resolveStackConfig(all: Record<string, string>, project: string, env: Record<string, string | undefined> = process.env): StackSpec {
+    return resolveStack(readRawConfig(all, project), project, { config: all, env });
 }

@@ -1,8 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { BakeContext, prepareBakeContext, scramVerifier } from "../bake";
+import { BakeContext, scramVerifier } from "../bake";
 import { DatabaseSpec } from "../config/validate";
-import { bakeSpec } from "./preflight";
+import { preparedBake } from "./preflight";
 
 /**
  * The one place a placement turns `replicas.dump` into a docker.Image build: every placement passes the
@@ -14,7 +14,7 @@ export function bakedImageBuild(
     readerPassword: pulumi.Input<string>,
     opts: { platform?: string } = {},
 ): { context: BakeContext; verifier: pulumi.Output<string>; build: docker.types.input.DockerBuild } {
-    const context = prepareBakeContext(bakeSpec(spec));
+    const context = preparedBake(spec);
     const verifier = pulumi.secret(pulumi.output(readerPassword).apply((p) => scramVerifier(p)));
     return {
         context,

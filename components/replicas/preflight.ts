@@ -1,4 +1,5 @@
-import { BakeError, prepareBakeContext } from "../bake";
+import * as fs from "node:fs";
+import { BakeContext, BakeError, prepareBakeContext } from "../bake";
 import { ConfigError } from "../config/errors";
 import { DatabaseSpec } from "../config/validate";
 
@@ -12,13 +13,30 @@ export function preflightBakes(specs: readonly DatabaseSpec[], project: string):
     for (const spec of specs) {
         if (spec.replicas.kind !== "baked" || spec.replicas.dump === undefined) continue;
         try {
-            prepareBakeContext(bakeSpec(spec));
+            preparedBake(spec);
         } catch (e) {
             if (!(e instanceof BakeError)) throw e;
             problems.push(`${project}:replicas.dump of database "${spec.name}" is "${spec.replicas.dump}": ${e.message}`);
         }
     }
     if (problems.length > 0) throw new ConfigError(problems);
+}
+
+const prepared = new Map<string, BakeContext>();
+
+/**
+ * The bake context for a database, prepared once per dump version: the preflight validates it and the
+ * placement then builds from the same context, instead of hashing and copying the dump a second time.
+ * Keyed by the spec and, for files, their size and mtime, so a dump rewritten in place is re-read.
+ */
+export function preparedBake(spec: DatabaseSpec): BakeContext {
+    const b = bakeSpec(spec);
+    const file = b.dump.replace(/^file:\/\//, "");
+    const stat = /^https?:\/\//.test(b.dump) ? undefined : fs.statSync(file, { throwIfNoEntry: false });
+    const key = JSON.stringify([b, stat?.size, stat?.mtimeMs]);
+    let context = prepared.get(key);
+    if (!context) prepared.set(key, (context = prepareBakeContext(b)));
+    return context;
 }
 
 /** The bake library's view of a database spec; shared by the preflight and the placements. */

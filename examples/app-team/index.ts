@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { assertImplemented, ConfigError, Database, DatabaseSpec, readRawConfig, resolveStack, withBakedReplicaSidecar } from "dbplace";
+import { checkStack, ConfigError, Database, DatabaseSpec, resolveStackConfig, withBakedReplicaSidecar } from "dbplace";
 
 /**
  * An application team's program on the dbplace package. Two databases whose placement the stack decides
@@ -13,9 +13,8 @@ const DATABASES = "dbplace";
 const SHOP_PORT = 8080;
 
 export = async () => {
-    const all = pulumi.runtime.allConfig();
-    const stack = resolveStack(readRawConfig(all, DATABASES), DATABASES, { config: all, env: process.env });
-    assertImplemented(stack.databases);
+    const stack = resolveStackConfig(pulumi.runtime.allConfig(), DATABASES);
+    await checkStack(stack.databases, DATABASES);
     const catalogSpec = sidecarCatalog(required(stack.databases, "catalog"));
     const ordersSpec = required(stack.databases, "orders");
 

@@ -1,4 +1,4 @@
-import { ConfigError, DatabaseSpec, readRawConfig, resolveStack } from "../../components/config";
+import { ConfigError, DatabaseSpec, resolveStackConfig } from "../../components/config";
 import { runProgram, toPulumiConfig } from "../mock-runner";
 import { listStacks, loadStackConfig, PROJECT_ROOT, readProject } from "../stacks";
 import { CompareError, EXIT, StackEval, StackErrorKind } from "./model";
@@ -25,7 +25,7 @@ export function resolveConfig(config: Record<string, unknown>, project: string):
     for (const [k, v] of Object.entries(all)) if (!k.startsWith(`${project}:`)) providerConfig[k] = v;
     try {
         // Same ambient as config.ts gives the program, so both agree on what is valid.
-        return { specs: resolveStack(readRawConfig(all, project), project, { config: all, env: process.env }).databases, providerConfig };
+        return { specs: resolveStackConfig(all, project).databases, providerConfig };
     } catch (e) {
         return { specs: [], providerConfig, error: stackError(e) };
     }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { assertImplemented, contractOutputs, ContractValues, Database, DatabaseSpec, readRawConfig, resolveStack } from "dbplace";
+import { checkStack, contractOutputs, ContractValues, Database, DatabaseSpec, resolveStackConfig } from "dbplace";
 
 /**
  * ${DESCRIPTION}
@@ -11,9 +11,8 @@ import { assertImplemented, contractOutputs, ContractValues, Database, DatabaseS
  */
 export = async () => {
     const project = pulumi.getProject();
-    const config = pulumi.runtime.allConfig();
-    const stack = resolveStack(readRawConfig(config, project), project, { config, env: process.env });
-    assertImplemented(stack.databases);
+    const stack = resolveStackConfig(pulumi.runtime.allConfig(), project);
+    await checkStack(stack.databases, project);
 
     const databases: Record<string, pulumi.Output<ContractValues>> = {};
     for (const spec of stack.databases) {

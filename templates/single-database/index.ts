@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { assertImplemented, ConfigError, Database, readRawConfig, resolveStack } from "dbplace";
+import { checkStack, ConfigError, Database, resolveStackConfig } from "dbplace";
 
 /**
  * ${DESCRIPTION}
@@ -10,12 +10,11 @@ import { assertImplemented, ConfigError, Database, readRawConfig, resolveStack }
  */
 export = async () => {
     const project = pulumi.getProject();
-    const config = pulumi.runtime.allConfig();
-    const stack = resolveStack(readRawConfig(config, project), project, { config, env: process.env });
+    const stack = resolveStackConfig(pulumi.runtime.allConfig(), project);
     if (stack.databases.length !== 1) {
         throw new ConfigError([`${project}:databases lists ${stack.databases.length} databases; this program manages exactly one (use the service-platform template for several).`]);
     }
-    assertImplemented(stack.databases);
+    await checkStack(stack.databases, project);
     const [spec] = stack.databases;
     const db = new Database(spec.name, { spec });
 

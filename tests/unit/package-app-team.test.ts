@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { placementFactory, readRawConfig, resolveStack } from "../../components";
+import { placementFactory, resolveStackConfig } from "../../components";
 import { resolvePackageInTree } from "../../examples/in-tree";
 import { MockRun, RecordedResource, runProgram, toPulumiConfig } from "../../lib/mock-runner";
 import { checkRun } from "../../policy/offline";
@@ -21,7 +21,7 @@ const stacks = fs.readdirSync(EXAMPLE)
 /** A stack runs offline only when this build implements every placement it asks for. */
 function missingPlacements(config: Record<string, unknown>): string[] {
     const all = toPulumiConfig("app-team", config);
-    return resolveStack(readRawConfig(all, "dbplace"), "dbplace", { config: all, env: {} })
+    return resolveStackConfig(all, "dbplace", {})
         .databases.filter((d) => !placementFactory(d.cloud, d.placement)).map((d) => `${d.cloud}/${d.placement}`);
 }
 

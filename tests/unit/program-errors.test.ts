@@ -9,7 +9,7 @@ describe("program: bad config registers nothing", () => {
         ["unknown top-level key", { cloud: "local", placement: "docker", replica: { kind: "baked" } }, /dbplace:replica is not a known key \(did you mean "replicas"\?\)/],
         ["boolean typo", { cloud: "local", placement: "docker", deletionProtection: "no" }, /dbplace:deletionProtection is "no"; allowed values: true, false/],
         ["bad entry in a mixed stack", { cloud: "local", placement: "docker", databases: { good: {}, bad: { replicas: { kind: "streaming", count: 99 } } } }, /dbplace:databases.bad.replicas.count is 99; it must be at most 20/],
-        ["renamed project namespace is read", { "other:cloud": "local", cloud: "moon" }, /dbplace:cloud is "moon"/],
+        ["keys of other namespaces never stand in for the project's", { "other:cloud": "local", cloud: "moon" }, /dbplace:cloud is "moon"/],
     ];
     for (const [title, config, pattern] of cases) {
         it(title, () => expectConfigError(() => runProgram({ stack: "test", config }), pattern));

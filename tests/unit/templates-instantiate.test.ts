@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { readRawConfig, resolveStack, TOP_LEVEL_KEYS } from "../../components/config";
+import { resolveStackConfig, TOP_LEVEL_KEYS } from "../../components/config";
 import { resolvePackageInTree } from "../../examples/in-tree";
 import { runProgram } from "../../lib/mock-runner";
 import { checkRun } from "../../policy/offline";
@@ -125,7 +125,7 @@ describe("pulumi new templates", function () {
 
             it("has defaults that pass the project's config validation", () => {
                 const config = defaults(file, project);
-                const stack = resolveStack(readRawConfig(config, project), project);
+                const stack = resolveStackConfig(config, project, {});
                 assert.ok(stack.databases.length >= 1);
             });
 
@@ -133,7 +133,7 @@ describe("pulumi new templates", function () {
                 const config = defaults(file, project);
                 const program = require(path.join(work, "index.ts")) as () => Promise<Record<string, unknown>>;
                 const run = await runProgram({ project, stack: "dev", config, program });
-                const expected = resolveStack(readRawConfig(config, project), project).databases;
+                const expected = resolveStackConfig(config, project, {}).databases;
                 const facades = run.resources.filter((r) => r.type === "dbplace:index:Database").map((r) => r.name).sort();
                 assert.deepEqual(facades, expected.map((s) => s.name).sort());
                 const violations = checkRun(run);
@@ -160,7 +160,7 @@ describe("pulumi new templates", function () {
 
     it("service-platform: the default services are spread over more than one placement", () => {
         const file = parse(fs.readFileSync(path.join(TEMPLATES, "service-platform", "Pulumi.yaml"), "utf8")) as TemplateFile;
-        const stack = resolveStack(readRawConfig(defaults(file, "plat"), "plat"), "plat");
+        const stack = resolveStackConfig(defaults(file, "plat"), "plat", {});
         assert.ok(new Set(stack.databases.map((d) => d.placement)).size >= 2, `placements: ${stack.databases.map((d) => `${d.name}=${d.placement}`).join(", ")}`);
     });
 });

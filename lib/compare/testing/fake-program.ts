@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { readRawConfig, resolveStack } from "../../../components/config";
+import { resolveStackConfig } from "../../../components/config";
 
 /**
  * A small stand-in for program.ts, used by the compare unit tests: it reads and validates config the
@@ -17,8 +17,7 @@ class Fake extends pulumi.CustomResource {
 
 export async function fakeProgram(): Promise<Record<string, unknown>> {
     const project = pulumi.getProject();
-    const all = pulumi.runtime.allConfig();
-    const stack = resolveStack(readRawConfig(all, project), project, { config: all, env: {} });
+    const stack = resolveStackConfig(pulumi.runtime.allConfig(), project, {});
     const registered: pulumi.Resource[] = [];
     const track = <T extends pulumi.Resource>(r: T): T => (registered.push(r), r);
     for (const spec of stack.databases) {
