@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { INVOKE_HOOKS, STATE_HOOKS } from "./mocks";
-import { projectDefaults, readProject } from "./stacks";
+import { projectDefaults, readProject, toPulumiConfig } from "./stacks";
+
+export { toPulumiConfig };
 
 /**
  * The one way this project runs a Pulumi program without an engine: tests, `npm run plan` and
@@ -115,17 +117,6 @@ function secretPaths(value: unknown, path = ""): string[] {
     const obj = value as Record<string, unknown>;
     if (obj[SECRET_SIG] === SECRET_VALUE) return [path || "."];
     return Object.entries(obj).flatMap(([k, v]) => secretPaths(v, path ? `${path}.${k}` : k));
-}
-
-/** Pulumi's own representation: `project:key` → string, objects as JSON. */
-export function toPulumiConfig(project: string, config: Record<string, unknown>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(config)) {
-        const key = k.includes(":") ? k : `${project}:${k}`;
-        if (v !== null && typeof v === "object" && "secure" in (v as object)) out[key] = "[secret]";
-        else out[key] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return out;
 }
 
 let queue: Promise<unknown> = Promise.resolve();

@@ -9,7 +9,7 @@ const KEY_INPUTS: Record<string, string[]> = {
     "docker:index/container:Container": ["image", "ports", "memory", "restart"],
     "docker:index/volume:Volume": ["name"],
     "docker:index/network:Network": ["name", "internal"],
-    "docker:index/image:Image": ["imageName"],
+    "docker:index/registryImage:RegistryImage": ["name"],
     "docker:index/remoteImage:RemoteImage": ["name"],
     "kubernetes:apps/v1:StatefulSet": ["metadata.name", "spec.replicas"],
     "kubernetes:apps/v1:Deployment": ["metadata.name", "spec.replicas", "spec.strategy.rollingUpdate"],

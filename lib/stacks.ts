@@ -50,3 +50,14 @@ export function loadStackConfig(stack: string, root = PROJECT_ROOT): Record<stri
     const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     return doc.config ?? {};
 }
+
+/** Pulumi's own representation: `project:key` → string, objects as JSON. */
+export function toPulumiConfig(project: string, config: Record<string, unknown>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config)) {
+        const key = k.includes(":") ? k : `${project}:${k}`;
+        if (v !== null && typeof v === "object" && "secure" in (v as object)) out[key] = "[secret]";
+        else out[key] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return out;
+}

@@ -13,7 +13,7 @@ Usage:
   npm run rebake -- --stack STACK [--db NAME] [--image REPO] <source> [options]
 
 Without --image the dump path goes into the stack's replicas.dump and \`pulumi up\` bakes it with the
-same code (docker.Image), tags it with the dump digest and rolls the replicas. With --image REPO the
+same code (docker.RemoteImage's build), tags it with the dump digest and rolls the replicas. With --image REPO the
 dump is baked here (npm run bake) and the stack's replicas.image is pointed at the new tag instead.
 
 Source (one of):

@@ -1,13 +1,12 @@
-import * as docker from "@pulumi/docker";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { BAKED } from "../bake";
+import { BAKED, scramVerifier } from "../bake";
 import { ClusterBakedReplicas } from "../cluster";
 import { DatabaseSpec } from "../config/validate";
 import { connectionUri } from "../contract";
-import { bakedImageBuild } from "../replicas/bake-image";
+import { bakedReplicaImage } from "../replicas/bake-image";
 import { readerPassword } from "../replicas/reader";
 import { policyDocument } from "./iam";
 import { accountFacts } from "./lookups";
@@ -121,16 +120,15 @@ export class AwsBakedReplicas extends pulumi.ComponentResource {
      */
     private bake(name: string, spec: DatabaseSpec, repository: aws.ecr.Repository, password: pulumi.Output<string>): pulumi.Output<string> {
         // The Auto Scaling group runs x86_64 instances (see replica-group.ts).
-        const { context, verifier, build } = bakedImageBuild(spec, password, { platform: "linux/amd64" });
         const credentials = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent: this });
-        const image = new docker.Image(`${name}-image`, {
+        return bakedReplicaImage(`${name}-image`, {
+            spec,
+            readerPassword: password,
+            repository: repository.repositoryUrl,
             // A digest of the verifier reveals nothing about the password: keep the image name out of secret-land.
-            imageName: pulumi.interpolate`${repository.repositoryUrl}:${context.tag}-${pulumi.unsecret(verifier.apply((v) => createHash("sha256").update(v).digest("hex").slice(0, 8)))}`,
-            build,
-            registry: { server: repository.repositoryUrl, username: credentials.userName, password: pulumi.secret(credentials.password) },
-            skipPush: false,
-            buildOnPreview: false,
-        }, { parent: this });
-        return image.imageName;
+            tagSuffix: pulumi.unsecret(password.apply((p) => `-${createHash("sha256").update(scramVerifier(p)).digest("hex").slice(0, 8)}`)),
+            platform: "linux/amd64",
+            push: { login: { server: repository.repositoryUrl, username: credentials.userName, password: credentials.password } },
+        }, { parent: this }).ref;
     }
 }

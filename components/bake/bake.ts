@@ -93,10 +93,10 @@ export async function bake(opts: BakeOptions): Promise<BakeResult> {
   const say = opts.onProgress ?? (() => undefined);
   if (!opts.image || !/^[a-z0-9][a-z0-9._\/:-]*$/.test(opts.image) || /:[^/]*$/.test(opts.image))
     throw new BakeError("invalid-spec", `image must be a repository name without a tag (the tag is derived from the dump), got "${opts.image}".`);
-  say(`bake: checking dump ${opts.dump}`);
+  say(opts.dump === undefined ? "bake: no dump: baking the empty database" : `bake: checking dump ${opts.dump}`);
   const ctx = prepareBakeContext(opts, opts.cacheDir ?? defaultCacheDir());
   const i = ctx.dumpInfo;
-  say(`bake: dump ok: ${(i.sizeBytes / 1e6).toFixed(1)} MB, ${i.tocEntries} TOC entries, ${i.dataBlocks} data blocks, from PostgreSQL ${i.serverVersion.split(" ")[0]} at ${i.createdAt.toISOString()}, sha256 ${ctx.digest.slice(0, 16)}`);
+  if (i) say(`bake: dump ok: ${(i.sizeBytes / 1e6).toFixed(1)} MB, ${i.tocEntries} TOC entries, ${i.dataBlocks} data blocks, from PostgreSQL ${i.serverVersion.split(" ")[0]} at ${i.createdAt.toISOString()}, sha256 ${ctx.digest.slice(0, 16)}`);
   await ensureEngine(opts.baseImage);
 
   // The CLI path records the real bake time; the Pulumi path keeps the

@@ -14,11 +14,13 @@ import { isScramVerifier } from "./scram";
 import { BAKED, BakeContext, BakeError, BakeSpec, DumpInfo, defaultCacheDir } from "./types";
 
 export interface PreparedBake extends BakeContext {
-  /** Same context, BuildKit-only Dockerfile (RUN --mount; faster, see dockerfile.ts). */
-  dockerfileBuildkit: string;
-  dumpPath: string;
-  dumpInfo: DumpInfo;
+  /** Undefined when there is no dump: the bake is of the empty database (see prepareBakeContext). */
+  dumpPath?: string;
+  dumpInfo?: DumpInfo;
 }
+
+/** sha256 of zero bytes: the empty bake's "dump". */
+export const EMPTY_DIGEST = crypto.createHash("sha256").digest("hex");
 
 function validateSpec(spec: BakeSpec): void {
   if (spec.engine === "mysql")
@@ -32,7 +34,7 @@ function validateSpec(spec: BakeSpec): void {
   if (!spec.baseImage) throw new BakeError("invalid-spec", "baseImage is required, e.g. dbplace/postgres:15 (build it with tools/docker/base-image.sh).");
   if (!spec.database || spec.database.length > 63 || /\0/.test(spec.database))
     throw new BakeError("invalid-spec", `database must be a PostgreSQL database name (1-63 characters), got "${spec.database ?? ""}".`);
-  if (!spec.dump) throw new BakeError("invalid-spec", "dump is required: a pg_dump -Fc file path, file:// or http(s):// URL.");
+  if (spec.dump !== undefined && !spec.dump) throw new BakeError("invalid-spec", "dump must be a pg_dump -Fc file path, file:// or http(s):// URL; leave it out to bake the empty database.");
   if (spec.readerVerifier && !isScramVerifier(spec.readerVerifier))
     throw new BakeError("invalid-spec", "readerVerifier must be a SCRAM-SHA-256 verifier (use scramVerifier(password)), never a plaintext password.");
   if (spec.restoreJobs !== undefined && (!Number.isInteger(spec.restoreJobs) || spec.restoreJobs < 1 || spec.restoreJobs > 64))
@@ -80,13 +82,18 @@ function linkOrCopy(src: string, dest: string): void {
   fs.renameSync(tmp, dest);
 }
 
+/**
+ * Without `spec.dump` the image holds the empty database: what a freshly initialised master holds, so
+ * replicas can start with the master on the first deploy and follow its real dumps from the next bake.
+ */
 export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCacheDir()): PreparedBake {
   validateSpec(spec);
-  const dumpPath = resolveDumpSync(spec.dump, cacheDir);
-  const dumpInfo = inspectDump(dumpPath, Number(spec.majorVersion));
-  if (spec.restoreJobs && spec.restoreJobs > 1 && !dumpInfo.seekable)
+  const dumpPath = spec.dump === undefined ? undefined : resolveDumpSync(spec.dump, cacheDir);
+  const dumpInfo = dumpPath === undefined ? undefined : inspectDump(dumpPath, Number(spec.majorVersion));
+  if (dumpPath && dumpInfo && spec.restoreJobs && spec.restoreJobs > 1 && !dumpInfo.seekable)
     throw new BakeError("invalid-spec", `The dump ${dumpPath} was written to a pipe (no data offsets), so pg_restore -j cannot use it; re-dump with pg_dump -Fc -f FILE or use restoreJobs 1.`);
-  const digest = sha256FileSync(dumpPath, cacheDir);
+  // The empty bake's "dump" is the empty file, so its tag is a digest like any other.
+  const digest = dumpPath === undefined ? EMPTY_DIGEST : sha256FileSync(dumpPath, cacheDir);
   const tag = digest.slice(0, 16);
 
   const dockerfileText = renderDockerfile(spec.baseImage, spec.majorVersion);
@@ -101,7 +108,8 @@ export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCac
   writeIfChanged(path.join(dir, "bake-restore.sh"), RESTORE_SCRIPT, 0o755);
   writeIfChanged(path.join(dir, "replica.conf"), REPLICA_CONF);
   writeIfChanged(path.join(dir, "pg_hba.conf"), REPLICA_HBA);
-  linkOrCopy(dumpPath, path.join(dir, "dump.pgdump"));
+  if (dumpPath === undefined) writeIfChanged(path.join(dir, "dump.pgdump"), "");
+  else linkOrCopy(dumpPath, path.join(dir, "dump.pgdump"));
 
   // BAKED_AT must be stable for a given dump, or every `pulumi preview` would
   // show a diff; the first preparation of this digest fixes it.
@@ -119,12 +127,12 @@ export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCac
     DATABASE: spec.database,
     SOURCE: spec.source ?? "",
     DUMP_DIGEST: digest,
-    DUMPED_AT: dumpInfo.createdAt.toISOString(),
+    DUMPED_AT: dumpInfo?.createdAt.toISOString() ?? "",
     BAKED_AT: bakedAt,
     READER_VERIFIER: spec.readerVerifier ?? "",
     RESTORE_JOBS: String(spec.restoreJobs ?? 1),
-    DUMP_ENCODING: dumpInfo.encoding ?? "UTF8",
-    DUMP_LOCALE: dumpInfo.locale ?? "C.UTF-8",
+    DUMP_ENCODING: dumpInfo?.encoding ?? "UTF8",
+    DUMP_LOCALE: dumpInfo?.locale ?? "C.UTF-8",
     PG_MAJOR: spec.majorVersion,
   };
   return { dir, dockerfile: path.join(dir, "Dockerfile"), dockerfileBuildkit: path.join(dir, "Dockerfile.buildkit"), digest, tag, labels: labelsFor(buildArgs), buildArgs, dumpPath, dumpInfo };

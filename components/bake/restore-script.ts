@@ -72,7 +72,10 @@ restore_single() {
   [[ "${"$"}{st[*]}" == "0 0 0" ]]
 }
 restored=0
-if [[ "$JOBS" -le 1 ]]; then
+if [[ ! -s "$DUMP" ]]; then
+  step "no dump: $DATABASE stays empty, as on a master that has not been dumped yet"
+  restored=1
+elif [[ "$JOBS" -le 1 ]]; then
   step "pg_restore --single-transaction (COPY FREEZE) into $DATABASE"
   if restore_single 1; then
     restored=1

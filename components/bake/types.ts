@@ -9,8 +9,11 @@ export interface BakeSpec {
   engine: Engine;
   /** Major version of the base image, e.g. "15"; dumps from newer servers are refused. */
   majorVersion: string;
-  /** Dump to bake: a file path, a file:// URL or an http(s):// URL. Custom format (pg_dump -Fc). */
-  dump: string;
+  /**
+   * Dump to bake: a file path, a file:// URL or an http(s):// URL. Custom format (pg_dump -Fc).
+   * Undefined: bake the empty database (what a new master holds before its first dump).
+   */
+  dump?: string;
   /** Image holding the engine binaries, e.g. dbplace/postgres:15. Its VOLUMEs are not inherited. */
   baseImage: string;
   /** Database the dump is restored into (and that replicas serve). */
@@ -30,8 +33,10 @@ export interface BakeSpec {
 export interface BakeContext {
   /** Docker build context directory (contains the dump, hard-linked or copied). */
   dir: string;
-  /** Absolute path of the Dockerfile inside dir. */
+  /** Absolute path of the Dockerfile inside dir (any builder: multi-stage, the dump in a build stage). */
   dockerfile: string;
+  /** BuildKit-only Dockerfile (RUN --mount): the dump is bound, never copied into a layer or stage. */
+  dockerfileBuildkit: string;
   /** sha256 hex of the dump file. */
   digest: string;
   /** Image tag derived from the digest (first 16 hex digits). */

@@ -1,9 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BAKED } from "../bake";
 import { ENGINE_PROFILES } from "../config/engines";
-import { bakedImageBuild } from "../replicas/bake-image";
+import { bakedReplicaImage } from "../replicas/bake-image";
 import { DatabaseSpec } from "../config/validate";
 import { connectionUri } from "../contract";
 import { stalenessDeclaration } from "../declarations";
@@ -180,13 +179,6 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
         if (dump === undefined || repository === undefined) {
             throw new Error(`database "${spec.name}": baked replicas on Kubernetes need replicas.image, or replicas.dump together with replicas.repository (where the cluster pulls the baked image from).`);
         }
-        const { context, build } = bakedImageBuild(spec, password);
-        const image = new docker.Image(`${name}-image`, {
-            imageName: `${repository}:${context.tag}`,
-            build,
-            skipPush: false,
-            buildOnPreview: false,
-        }, { parent: this });
-        return image.imageName;
+        return bakedReplicaImage(`${name}-image`, { spec, readerPassword: password, repository, push: {} }, { parent: this }).ref;
     }
 }

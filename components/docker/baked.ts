@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BAKED } from "../bake";
 import { connectionUri } from "../contract";
 import { stalenessDeclaration } from "../declarations";
-import { bakedImageBuild } from "../replicas/bake-image";
+import { bakedReplicaImage } from "../replicas/bake-image";
 import { readerPassword } from "../replicas/reader";
 import { dockerLabels } from "./labels";
 import { DockerReplicaArgs, ReplicaEndpoint } from "./replica-args";
@@ -28,18 +28,15 @@ export class DockerBakedReplicas extends pulumi.ComponentResource implements Rep
         const parent = { parent: this };
         const password = readerPassword(args.masterPassword);
 
-        if (spec.replicas.dump !== undefined) {
-            const { context, build } = bakedImageBuild(spec, password);
-            const image = new docker.Image(`${name}-image`, {
-                imageName: `dbplace/${pulumi.getStack()}-${spec.name}-baked:${context.tag}`,
-                build,
-                skipPush: true,
-                buildOnPreview: false,
-            }, parent);
-            this.imageRef = image.imageName;
-        } else {
-            this.imageRef = new docker.RemoteImage(`${name}-image`, { name: spec.replicas.image!, keepLocally: true }, parent).imageId;
-        }
+        // Without a dump or an image, the first bake is of the empty database the master starts as;
+        // `npm run rebake -- --stack <stack> --from-master <master>` then bakes the master's own dumps.
+        this.imageRef = spec.replicas.image !== undefined
+            ? new docker.RemoteImage(`${name}-image`, { name: spec.replicas.image, keepLocally: true }, parent).imageId
+            : bakedReplicaImage(`${name}-image`, {
+                spec,
+                readerPassword: password,
+                repository: `dbplace/${pulumi.getStack()}-${spec.name}-baked`,
+            }, parent).ref;
 
         // The promised data age travels with the container, where the policy pack and `docker inspect` see it.
         const labels = [

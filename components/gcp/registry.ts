@@ -1,8 +1,7 @@
-import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
-import { bakedImageBuild } from "../replicas/bake-image";
+import { bakedReplicaImage } from "../replicas/bake-image";
 import { gcpLabels, gcpOf, serviceAccountId, stackScopedId } from "./naming";
 
 export interface BakedRegistry {
@@ -76,16 +75,14 @@ export function bakedImage(name: string, args: { spec: DatabaseSpec; registry: B
     const { spec } = args;
     if (spec.replicas.image !== undefined) return pulumi.output(spec.replicas.image);
     const { region } = gcpOf(spec);
-    const { context, build } = bakedImageBuild(spec, args.readerPassword, { platform: "linux/amd64" });
     const repository = spec.replicas.repository !== undefined ? pulumi.output(spec.replicas.repository) : pulumi.interpolate`${args.registry.url}/${spec.name}-baked`;
     const token = gcp.organizations.getClientConfigOutput({ parent: args.parent }).accessToken;
-    const image = new docker.Image(`${name}`, {
-        imageName: pulumi.interpolate`${repository}:${context.tag}`,
-        build,
-        // The deployer's own Google credentials push (short-lived token); never stored beyond this run's state as a secret.
-        registry: { server: `${region}-docker.pkg.dev`, username: "oauth2accesstoken", password: pulumi.secret(token) },
-        skipPush: false,
-        buildOnPreview: false,
-    }, { parent: args.parent, dependsOn: [args.registry.repository] });
-    return image.repoDigest;
+    return bakedReplicaImage(name, {
+        spec,
+        readerPassword: args.readerPassword,
+        repository,
+        platform: "linux/amd64",
+        // The deployer's own Google credentials push (a short-lived token, kept as a secret).
+        push: { login: { server: `${region}-docker.pkg.dev`, username: "oauth2accesstoken", password: token } },
+    }, { parent: args.parent, dependsOn: [args.registry.repository] }).ref;
 }

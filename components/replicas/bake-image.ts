@@ -4,26 +4,78 @@ import { BakeContext, scramVerifier } from "../bake";
 import { DatabaseSpec } from "../config/validate";
 import { preparedBake } from "./preflight";
 
+/** Credentials for the registry a baked image is pushed to. */
+export interface RegistryLogin {
+    readonly server: pulumi.Input<string>;
+    readonly username: pulumi.Input<string>;
+    readonly password: pulumi.Input<string>;
+}
+
+export interface BakedReplicaImageArgs {
+    readonly spec: DatabaseSpec;
+    /** The reader role's password; only its SCRAM verifier reaches the image. */
+    readonly readerPassword: pulumi.Input<string>;
+    /** Repository (no tag) the image is named in; the tag is the dump digest plus `tagSuffix`. */
+    readonly repository: pulumi.Input<string>;
+    /** Appended to the tag, e.g. a digest of the verifier where tags are immutable. Default: none. */
+    readonly tagSuffix?: pulumi.Input<string>;
+    /** Target platform, e.g. linux/amd64 for cloud VMs. Default: the engine's own. */
+    readonly platform?: string;
+    /**
+     * Push after the build, with these credentials (or the engine's own, e.g. a registry without auth,
+     * when `login` is absent). Default: no push; the image stays in the local engine.
+     */
+    readonly push?: { readonly login?: RegistryLogin };
+}
+
+export interface BakedReplicaImage {
+    readonly context: BakeContext;
+    /** repo:tag as built. */
+    readonly imageName: pulumi.Output<string>;
+    /** What replicas run: repo:tag locally, repo@sha256:… once pushed, so a moved tag is never followed. */
+    readonly ref: pulumi.Output<string>;
+    readonly local: docker.RemoteImage;
+}
+
 /**
- * The one place a placement turns `replicas.dump` into a docker.Image build: every placement passes the
- * same build args (the reader role's SCRAM verifier included, under the name the Dockerfile reads), so
- * an image baked on docker, a cluster, AWS or GCP behaves the same.
+ * The one place a placement turns `replicas.dump` (or, with neither dump nor image, the empty database
+ * the master starts as) into an image: a `docker.RemoteImage` build with the same build args everywhere
+ * (the reader role's SCRAM verifier included, under the name the Dockerfile reads), then a
+ * `docker.RegistryImage` push where the replicas pull from a registry.
+ *
+ * The build block forces a replacement on any change, and the tag is the dump's digest, so the same dump
+ * gives no diff while a new dump gives a new image that the replicas roll to, create-before-delete.
  */
-export function bakedImageBuild(
-    spec: DatabaseSpec,
-    readerPassword: pulumi.Input<string>,
-    opts: { platform?: string } = {},
-): { context: BakeContext; verifier: pulumi.Output<string>; build: docker.types.input.DockerBuild } {
-    const context = preparedBake(spec);
-    const verifier = pulumi.secret(pulumi.output(readerPassword).apply((p) => scramVerifier(p)));
-    return {
-        context,
-        verifier,
+export function bakedReplicaImage(name: string, args: BakedReplicaImageArgs, opts: pulumi.CustomResourceOptions): BakedReplicaImage {
+    const context = preparedBake(args.spec);
+    const verifier = pulumi.secret(pulumi.output(args.readerPassword).apply((p) => scramVerifier(p)));
+    const imageName = pulumi.interpolate`${args.repository}:${context.tag}${args.tagSuffix ?? ""}`;
+    const local = new docker.RemoteImage(`${name}`, {
+        name: imageName,
         build: {
             context: context.dir,
-            dockerfile: context.dockerfile,
-            args: { ...context.buildArgs, READER_VERIFIER: verifier },
-            ...(opts.platform ? { platform: opts.platform } : {}),
+            // The provider builds with BuildKit (its embedded buildx) unless DOCKER_BUILDKIT=0.
+            dockerfile: context.dockerfileBuildkit,
+            buildArgs: { ...context.buildArgs, READER_VERIFIER: verifier },
+            // The dump is bound into the restore step and never lands in a layer (see bake/dockerfile.ts).
+            networkMode: "none",
+            ...(args.platform ? { platform: args.platform } : {}),
         },
-    };
+        // A replaced bake is deleted once no replica runs it; nothing else refers to it.
+        keepLocally: false,
+    }, opts);
+    if (!args.push) return { context, imageName: local.name, ref: local.name, local };
+
+    const { login } = args.push;
+    const provider = login && new docker.Provider(`${name}-registry`, {
+        registryAuth: [{ address: login.server, username: login.username, password: pulumi.secret(login.password) }],
+    }, { parent: opts.parent });
+    const pushed = new docker.RegistryImage(`${name}-push`, {
+        name: local.name,
+        // Replicas still running the previous bake keep pulling it until their roll is over.
+        keepRemotely: true,
+        triggers: { imageId: local.imageId },
+    }, { ...opts, ...(provider ? { provider } : {}) });
+    const repository = pulumi.output(args.repository);
+    return { context, imageName: local.name, ref: pulumi.interpolate`${repository}@${pushed.sha256Digest}`, local };
 }

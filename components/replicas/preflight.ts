@@ -31,8 +31,8 @@ const prepared = new Map<string, BakeContext>();
  */
 export function preparedBake(spec: DatabaseSpec): BakeContext {
     const b = bakeSpec(spec);
-    const file = b.dump.replace(/^file:\/\//, "");
-    const stat = /^https?:\/\//.test(b.dump) ? undefined : fs.statSync(file, { throwIfNoEntry: false });
+    const file = b.dump?.replace(/^file:\/\//, "");
+    const stat = file === undefined || /^https?:\/\//.test(file) ? undefined : fs.statSync(file, { throwIfNoEntry: false });
     const key = JSON.stringify([b, stat?.size, stat?.mtimeMs]);
     let context = prepared.get(key);
     if (!context) prepared.set(key, (context = prepareBakeContext(b)));
@@ -44,9 +44,9 @@ export function bakeSpec(spec: DatabaseSpec) {
     return {
         engine: spec.engine,
         majorVersion: spec.engineVersion,
-        dump: spec.replicas.dump!,
+        dump: spec.replicas.dump,
         baseImage: spec.image,
         database: spec.databaseName,
-        source: `${spec.name} master`,
+        source: spec.replicas.dump === undefined ? `${spec.name} master, empty before its first dump` : `${spec.name} master`,
     };
 }

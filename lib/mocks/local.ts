@@ -10,8 +10,8 @@ export const LOCAL_STATE: Record<string, StateHook> = {
     }),
     "docker:index/network:Network": ({ name }) => ({ name }),
     "docker:index/volume:Volume": ({ name, inputs }) => ({ name: inputs.name ?? name, mountpoint: `/var/lib/docker/volumes/${name}/_data` }),
-    "docker:index/image:Image": ({ inputs }) => ({ repoDigest: `${inputs.imageName}@sha256:${"0".repeat(64)}`, imageName: inputs.imageName }),
     "docker:index/remoteImage:RemoteImage": ({ inputs }) => ({ imageId: `sha256:${hashNumber(String(inputs.name), 1e9)}`, repoDigest: String(inputs.name) }),
+    "docker:index/registryImage:RegistryImage": ({ inputs }) => ({ sha256Digest: `sha256:${String(hashNumber(String(inputs.name), 1e12)).padStart(64, "0")}` }),
     "kubernetes:core/v1:Service": ({ inputs }) => ({
         spec: { ...(inputs.spec as object), clusterIP: (inputs.spec as { clusterIP?: string } | undefined)?.clusterIP ?? `10.96.${hashNumber(String(inputs.metadata?.name), 250)}.${hashNumber(`${inputs.metadata?.name}:ip`, 250) + 1}` },
         status: {},

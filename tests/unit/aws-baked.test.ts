@@ -25,7 +25,7 @@ describe("aws baked replicas", () => {
             "dbplace:cluster:ClusterBakedReplicas": undefined,
             // The instances pull and install through a NAT, so an RDS stack with baked replicas gets one.
             "aws:ec2/natGateway:NatGateway": ["network-nat-0"],
-            "docker:index/image:Image": undefined,
+            "docker:index/remoteImage:RemoteImage": undefined,
         }],
         ["VM master with an autoscaling ceiling", { placement: "vm", replicas: baked({ maxReplicas: 5 }) }, {
             [ASG]: ["app-baked-group-asg"],
@@ -119,15 +119,23 @@ describe("aws baked replicas", () => {
 
     it("bakes replicas.dump at deploy and pushes it to the repository for amd64 instances", async () => {
         const run = await runAws({ placement: "managed", deletionProtection: false, replicas: { kind: "baked", count: 2, dump: SEED_DUMP } });
-        const image = one(run, "docker:index/image:Image", "app-baked-image").inputs;
-        assert.match(image.imageName, /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/dbplace\/aws-test\/app-baked:[0-9a-f]{16}-[0-9a-f]{8}$/);
-        const build = image.build;
+        const built = one(run, "docker:index/remoteImage:RemoteImage", "app-baked-image");
+        const image = built.inputs;
+        assert.match(image.name, /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/dbplace\/aws-test\/app-baked:[0-9a-f]{16}-[0-9a-f]{8}$/);
+        const build = image.build.value ?? image.build;
         assert.equal(build.platform, "linux/amd64");
-        assert.match(build.args.READER_VERIFIER, /^SCRAM-SHA-256\$4096:/);
-        assert.equal(image.registry.server, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/dbplace/aws-test/app-baked");
-        assert.deepEqual(one(run, "docker:index/image:Image", "app-baked-image").secretPaths, ["build.args.READER_VERIFIER", "registry.password"]);
+        assert.match(build.buildArgs.READER_VERIFIER.value ?? build.buildArgs.READER_VERIFIER, /^SCRAM-SHA-256\$4096:/);
+        assert.ok(built.secretPaths.some((p) => p.startsWith("build")), "the verifier stays a secret");
+        const push = one(run, "docker:index/registryImage:RegistryImage", "app-baked-image-push");
+        assert.equal(push.inputs.name, image.name);
+        assert.equal(push.inputs.keepRemotely, true, "replicas mid-roll still pull the previous bake");
+        const registry = one(run, "pulumi:providers:docker", "app-baked-image-registry");
+        // Provider config travels as JSON text.
+        assert.equal(JSON.parse(registry.inputs.registryAuth)[0].address, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/dbplace/aws-test/app-baked");
+        assert.ok(registry.secretPaths.includes("registryAuth"), "the ECR token is a secret");
         const template = one(run, "aws:ec2/launchTemplate:LaunchTemplate", "app-baked-group-template").inputs;
-        assert.ok(Buffer.from(template.userData, "base64").toString().includes(image.imageName));
+        // Instances run the pushed image by digest, never a tag that could move.
+        assert.match(Buffer.from(template.userData, "base64").toString(), /dbplace\/aws-test\/app-baked@sha256:[0-9]{64}/);
     });
 
     it("lets the re-bake role read a VM master's dumps, and nothing of an RDS master's", async () => {

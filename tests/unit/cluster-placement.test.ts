@@ -27,7 +27,7 @@ const T = {
     rule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
     provider: "pulumi:providers:kubernetes",
     password: "random:index/randomPassword:RandomPassword",
-    image: "docker:index/image:Image",
+    image: "docker:index/remoteImage:RemoteImage",
 } as const;
 
 const cluster = { cloud: "local", placement: "cluster" };

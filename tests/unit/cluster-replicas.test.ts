@@ -96,17 +96,19 @@ describe("cluster: baked replicas as a service", () => {
         const repository = "registry.example.com/team/app-baked";
         const result = await run({ ...cluster, replicas: { kind: "baked", count: 2, dump: "stacks/seed/app.dump", repository } });
         const digest = createHash("sha256").update(fs.readFileSync("stacks/seed/app.dump")).digest("hex");
-        const built = one(result, "docker:index/image:Image", "app-baked-image");
+        const built = one(result, "docker:index/remoteImage:RemoteImage", "app-baked-image");
         // A new dump is a new tag, hence a new pod template and a rolling update.
-        assert.equal(built.inputs.imageName, `${repository}:${digest.slice(0, 16)}`);
-        assert.equal(built.inputs.skipPush, false);
-        assert.ok(built.secretPaths.some((p) => p.startsWith("build.args")), "the reader verifier build arg stays secret");
+        assert.equal(built.inputs.name, `${repository}:${digest.slice(0, 16)}`);
+        const push = one(result, "docker:index/registryImage:RegistryImage", "app-baked-image-push");
+        assert.equal(push.inputs.name, built.inputs.name);
+        assert.ok(built.secretPaths.some((p) => p.startsWith("build")), "the reader verifier build arg stays secret");
         // The image accepts exactly the password the stack hands out in readConnectionSecret.
         const reader = decodeURIComponent(result.outputs.databases.app.readConnectionSecret.match(/dbplace_reader:([^@]+)@/)[1]);
-        const args = (built.inputs.build.value ?? built.inputs.build).args;
+        const args = (built.inputs.build.value ?? built.inputs.build).buildArgs;
         const verifier = args.READER_VERIFIER?.value ?? args.READER_VERIFIER;
         assert.equal(verifier, scramVerifier(reader), "the bake library reads READER_VERIFIER");
-        assert.equal(pod(one(result, DEPLOY, "app-baked-deploy")).containers[0].image, built.inputs.imageName);
+        // Pods run the pushed image by digest: a tag moved in the registry never changes what runs.
+        assert.match(pod(one(result, DEPLOY, "app-baked-deploy")).containers[0].image, new RegExp(`^${repository}@sha256:[0-9]{64}$`));
     });
 });
 

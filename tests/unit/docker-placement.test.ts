@@ -17,7 +17,11 @@ describe("local/docker placement", () => {
         }],
         ["baked replicas from a dump", { replicas: { kind: "baked", count: 3, dump: "stacks/seed/app.dump", maxStalenessMinutes: 60 } }, {
             [CONTAINER]: ["app-baked-0", "app-baked-1", "app-baked-2", "app-exporter", "app-master"],
-            "docker:index/image:Image": ["app-baked-image"],
+            "docker:index/remoteImage:RemoteImage": ["app-baked-image", "app-engine-image"],
+        }],
+        ["baked replicas with neither dump nor image: the empty database, baked", { replicas: { kind: "baked", count: 2 } }, {
+            [CONTAINER]: ["app-baked-0", "app-baked-1", "app-exporter", "app-master"],
+            "docker:index/remoteImage:RemoteImage": ["app-baked-image", "app-engine-image"],
         }],
         ["baked replicas from a pre-baked image", { replicas: { kind: "baked", count: 1, image: "dbplace/app-baked:abc" } }, {
             [CONTAINER]: ["app-baked-0", "app-exporter", "app-master"],
@@ -65,10 +69,12 @@ describe("local/docker placement", () => {
 
     it("bakes from the dump with a digest tag and runs replicas with no volumes", async () => {
         const result = await run({ ...local, replicas: { kind: "baked", count: 2, dump: "stacks/seed/app.dump" } });
-        const image = one(result, "docker:index/image:Image", "app-baked-image");
-        assert.match(image.inputs.imageName, /^dbplace\/test-app-baked:[0-9a-f]{12,64}$/);
-        assert.equal(image.inputs.skipPush, true);
-        assert.ok(image.secretPaths.some((p) => p.startsWith("build.args")), "the reader verifier build arg must stay secret");
+        const image = one(result, "docker:index/remoteImage:RemoteImage", "app-baked-image");
+        assert.match(image.inputs.name, /^dbplace\/test-app-baked:[0-9a-f]{16}$/);
+        assert.equal(image.inputs.keepLocally, false, "a replaced bake is removed from the engine");
+        assert.equal((image.inputs.build.value ?? image.inputs.build).networkMode, "none", "the restore runs with no network");
+        assert.ok(image.secretPaths.some((p) => p.startsWith("build")), "the reader verifier build arg must stay secret");
+        for (const c of ofType(result, CONTAINER).filter((c) => c.name.startsWith("app-baked-"))) assert.equal(c.inputs.image, image.inputs.name);
         for (const name of ["app-baked-0", "app-baked-1"]) {
             const c = one(result, CONTAINER, name);
             assert.equal(c.inputs.volumes, undefined, `${name} must not mount anything`);
@@ -82,7 +88,7 @@ describe("local/docker placement", () => {
         // app-next.dump: the seed plus one row (stacks/seed/make-seed.sh "INSERT …" tests/fixtures/app-next.dump).
         const a = await run({ ...local, replicas: { kind: "baked", dump: "stacks/seed/app.dump" } });
         const b = await run({ ...local, replicas: { kind: "baked", dump: "tests/fixtures/app-next.dump" } });
-        const tag = (r: typeof a) => one(r, "docker:index/image:Image", "app-baked-image").inputs.imageName;
+        const tag = (r: typeof a) => one(r, "docker:index/remoteImage:RemoteImage", "app-baked-image").inputs.name;
         assert.notEqual(tag(a), tag(b));
         const strip = (r: typeof a) => JSON.stringify(ofType(r, CONTAINER).map((c) => ({ ...c.inputs, image: undefined })));
         assert.equal(strip(a), strip(b));

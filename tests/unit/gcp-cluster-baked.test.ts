@@ -110,15 +110,17 @@ describe("gcp baked replicas", () => {
 
     it("bakes replicas.dump here and pushes it to the stack's Artifact Registry, pinned by digest", async () => {
         const result = await run({ placement: "managed", replicas: { kind: "baked", count: 1, dump: "stacks/seed/app.dump" } });
-        const image = one(result, "docker:index/image:Image", "app-baked-image");
-        assert.match(image.inputs.imageName, /^europe-west1-docker\.pkg\.dev\/acme-test\/app-baked-[0-9a-f]{6}\/app-baked:[0-9a-f]{16}$/);
-        // Recorded in wire form: an object holding a secret is itself { <secret sig>, value }.
-        const registry = image.inputs.registry.value ?? image.inputs.registry;
-        assert.deepEqual([registry.server, registry.username], ["europe-west1-docker.pkg.dev", "oauth2accesstoken"]);
-        assert.ok(image.secretPaths.some((p) => p.startsWith("registry")), "the push token is a secret");
+        const image = one(result, "docker:index/remoteImage:RemoteImage", "app-baked-image");
+        assert.match(image.inputs.name, /^europe-west1-docker\.pkg\.dev\/acme-test\/app-baked-[0-9a-f]{6}\/app-baked:[0-9a-f]{16}$/);
+        const provider = one(result, "pulumi:providers:docker", "app-baked-image-registry");
+        // Provider config travels as JSON text.
+        const login = JSON.parse(provider.inputs.registryAuth)[0];
+        assert.deepEqual([login.address, login.username], ["europe-west1-docker.pkg.dev", "oauth2accesstoken"]);
+        assert.ok(provider.secretPaths.some((p) => p.startsWith("registryAuth")), "the push token is a secret");
         assert.ok(image.dependsOn.includes("app-baked-registry"));
+        assert.ok(one(result, "docker:index/registryImage:RegistryImage", "app-baked-image-push").dependsOn.includes("app-baked-registry"));
         const cloudInit = one(result, "gcp:compute/instanceTemplate:InstanceTemplate", "app-baked-template").inputs.metadata["user-data"] as string;
-        assert.match(cloudInit, /app-baked:[0-9a-f]{16}@sha256:[0-9a-f]{64}/);
+        assert.match(cloudInit, /\/app-baked@sha256:[0-9a-f]{64}/);
     });
 
     it("runs them on a created GKE cluster when cluster.create is set, pulling from the stack's registry", async () => {

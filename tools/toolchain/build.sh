@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the offline Pulumi + kwok toolchain from the Go module proxy into a cache outside the repo.
 #
-#   tools/toolchain/build.sh [--with-docker] [--only NAME[,NAME…]] [--jobs N]
+#   tools/toolchain/build.sh [--only NAME[,NAME…]] [--jobs N]
 #
 # Cache: ${DBPLACE_TOOLS_CACHE:-$HOME/.cache/dbplace-tools}
 #   <component>-<version>/bin/   binaries of one component, keyed by version (re-runs are instant)
@@ -10,8 +10,9 @@
 #   go/mod, go/build             GOMODCACHE and GOCACHE used for these builds
 #   logs/<component>.log         full build output of the last build of each component
 #
-# Components: pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random
-#             etcd kube kwok [pulumi-resource-docker with --with-docker]
+# Components: pulumi pulumi-language-nodejs pulumi-resource-docker pulumi-resource-random
+#             pulumi-resource-kubernetes etcd kube kwok
+# (the local Docker stack needs the first four, so they come first)
 # Exit status: 0 when every requested component is built (or cached), non-zero otherwise.
 set -euo pipefail
 
@@ -21,11 +22,9 @@ source "$HERE/versions.env"
 
 CACHE="${DBPLACE_TOOLS_CACHE:-$HOME/.cache/dbplace-tools}"
 JOBS="${DBPLACE_TOOLCHAIN_JOBS:-2}"
-WITH_DOCKER="${DBPLACE_TOOLCHAIN_DOCKER:-0}"
 ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --with-docker) WITH_DOCKER=1 ;;
     --only) ONLY="$2"; shift ;;
     --only=*) ONLY="${1#--only=}" ;;
     --jobs) JOBS="$2"; shift ;;
@@ -246,15 +245,13 @@ srchash() { (cd "$HERE/go/$1" && find . -type f -print0 | sort -z | xargs -0 sha
 COMPONENTS=(
   "pulumi:$PULUMI_VERSION:pulumi"
   "pulumi-language-nodejs:$LANGUAGE_NODEJS_VERSION-$(srchash pulumi-language-nodejs):pulumi-language-nodejs"
-  "pulumi-resource-kubernetes:$KUBERNETES_PROVIDER_STAMP-$(srchash pulumi-resource-kubernetes):pulumi-resource-kubernetes"
+  "pulumi-resource-docker:$DOCKER_PROVIDER_STAMP-$(srchash pulumi-resource-docker):pulumi-resource-docker"
   "pulumi-resource-random:$RANDOM_PROVIDER_STAMP-$(srchash pulumi-resource-random):pulumi-resource-random"
+  "pulumi-resource-kubernetes:$KUBERNETES_PROVIDER_STAMP-$(srchash pulumi-resource-kubernetes):pulumi-resource-kubernetes"
   "etcd:$ETCD_VERSION:etcd"
   "kube:$KUBE_VERSION:kube-apiserver,kube-controller-manager,kube-scheduler,kubectl"
   "kwok:$KWOK_VERSION:kwok,kwokctl"
 )
-if [ "$WITH_DOCKER" = 1 ]; then
-  COMPONENTS+=("pulumi-resource-docker:$DOCKER_PROVIDER_STAMP-$(srchash pulumi-resource-docker):pulumi-resource-docker")
-fi
 if [ -n "$ONLY" ]; then
   sel=()
   for c in "${COMPONENTS[@]}"; do

@@ -1,4 +1,4 @@
-# Sourced by build.sh for the optional pulumi-resource-docker component (build.sh --with-docker).
+# Sourced by build.sh for the pulumi-resource-docker component.
 # See go/pulumi-resource-docker/info/info.go for what this provider is and is not.
 
 build_docker_provider() {

@@ -1,7 +1,7 @@
 // Package info maps the upstream Terraform docker provider (kreuzwerker/terraform-provider-docker,
 // its terraform-plugin-sdk/v2 half) onto the Pulumi `docker` package tokens used by @pulumi/docker.
 //
-// Experimental and optional (build.sh --with-docker). github.com/pulumi/pulumi-docker/provider/* is not
+// github.com/pulumi/pulumi-docker/provider/* is not
 // served by the Go module proxy reachable from this machine, so this is NOT pulumi-docker: it has no
 // docker.Image (docker:index/image:Image, pulumi-docker's own buildx-based resource) and none of
 // pulumi-docker's doc overrides. Every other resource/function of @pulumi/docker 5.2.0 is mapped, and
@@ -37,7 +37,7 @@ func lower(s string) string { return string(s[0]+'a'-'A') + s[1:] }
 
 // Provider returns the bridge ProviderInfo for the docker package.
 func Provider() tfbridge.ProviderInfo {
-	return tfbridge.ProviderInfo{
+	prov := tfbridge.ProviderInfo{
 		P:           shimv2.NewProvider(shim.NewProvider(Version)),
 		Name:        "docker",
 		Version:     Version,
@@ -76,4 +76,8 @@ func Provider() tfbridge.ProviderInfo {
 		},
 		MetadataInfo: tfbridge.NewProviderMetadata(bridgeMetadata),
 	}
+	// As pulumi-docker: a `name` left out is generated from the resource name plus a random suffix, so
+	// a replacement can be created before the resource it replaces is deleted.
+	prov.SetAutonaming(255, "-")
+	return prov
 }
