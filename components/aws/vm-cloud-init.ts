@@ -1,6 +1,7 @@
 import { Engine } from "../config/schema";
 import { DATA_MOUNT, ENGINE_PROCESS } from "./alarms";
 import { IMDS_REGION } from "./replica-user-data";
+import { noDefaultClusterLines } from "../vm/postgres-common";
 
 export const REPLICATION_USER = "replicator";
 
@@ -77,7 +78,7 @@ export function vmScript(a: VmScriptArgs): string {
             ? [
                 "apt-get install -y -q postgresql-common ca-certificates curl",
                 // The main cluster is created below, only when the volume holds none.
-                "mkdir -p /etc/postgresql-common && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf",
+                ...noDefaultClusterLines(),
                 "/usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y",
                 `apt-get install -y -q postgresql-${a.version}`,
                 `[ -f /etc/postgresql/${a.version}/main/postgresql.conf ] || pg_createcluster ${a.version} main`,
