@@ -85,6 +85,8 @@ export const gcpSchema = z.strictObject({
 export const awsSchema = z.strictObject({
     /** managed: generated (default: random, kept as a Pulumi secret) | secretsManager (RDS manages and rotates it). */
     masterPassword: z.enum(AWS_PASSWORD_MODES).optional(),
+    /** managed: keep running a major past its RDS end of standard support, in paid Extended Support. Default false. */
+    extendedSupport: z.boolean().optional(),
 });
 
 /** Keys allowed both stack-wide and per database. */
