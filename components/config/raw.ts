@@ -62,6 +62,8 @@ export const clusterSchema = z.strictObject({
     monitoringNamespace: z.string().min(1).optional(),
     /** aws/gcp: create an EKS/GKE cluster instead of using a kubeconfig. Default false. */
     create: z.boolean().optional(),
+    /** gcp with create: CIDRs allowed to the GKE control plane (where `pulumi up` and operators run). Required there. */
+    apiAllowedCidrs: z.array(z.string().min(1)).optional(),
 });
 
 export const backupSchema = z.strictObject({

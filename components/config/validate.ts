@@ -73,6 +73,8 @@ export interface ClusterSpec {
     readonly prometheusOperator: boolean;
     readonly monitoringNamespace: string;
     readonly create: boolean;
+    /** gcp with create: ranges the GKE control plane's endpoint answers, besides the stack network. */
+    readonly apiAllowedCidrs: string[];
 }
 export interface BackupSpec {
     readonly schedule: string;
@@ -405,6 +407,24 @@ function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: R
         fail(["cluster", "create"], `is true together with cluster.kubeconfig/context; either create a cluster or use an existing one.`);
         return undefined;
     }
+    if (c.apiAllowedCidrs !== undefined && !(cloud === "gcp" && c.create)) {
+        fail(["cluster", "apiAllowedCidrs"], `only applies to cloud "gcp" with cluster.create true (the GKE control plane's authorized networks).`);
+        return undefined;
+    }
+    if (cloud === "gcp" && c.create && (c.apiAllowedCidrs ?? []).length === 0) {
+        // GKE: without authorized networks the public endpoint answers 0.0.0.0/0; with them, only the listed ranges.
+        fail(["cluster", "apiAllowedCidrs"], `is missing, but cluster.create on cloud "gcp" makes a GKE control plane that \`pulumi up\` must reach and that must not answer the whole internet; list the ranges you deploy and operate from, e.g. your CI runners' egress range (["203.0.113.0/24"]).`);
+        return undefined;
+    }
+    let cidrsOk = true;
+    (c.apiAllowedCidrs ?? []).forEach((cidr, i) => {
+        const problem = cidrProblem(cidr);
+        if (problem) {
+            cidrsOk = false;
+            fail(["cluster", "apiAllowedCidrs", String(i)], `is ${show(cidr)}: ${problem}.`);
+        }
+    });
+    if (!cidrsOk) return undefined;
     return {
         configured: Boolean(c.kubeconfig || c.context || c.create),
         kubeconfig: c.kubeconfig,
@@ -415,6 +435,7 @@ function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: R
         prometheusOperator: c.prometheusOperator ?? false,
         monitoringNamespace: c.monitoringNamespace ?? "monitoring",
         create: c.create ?? false,
+        apiAllowedCidrs: c.apiAllowedCidrs ?? [],
     };
 }
 
