@@ -47,8 +47,11 @@ export function loadStackConfig(stack: string, root = PROJECT_ROOT): Record<stri
     if (!fs.existsSync(file)) {
         throw new Error(`unknown stack "${stack}": no ${path.relative(root, file)}; example stacks: ${listStacks(root).join(", ")}.`);
     }
-    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    return doc.config ?? {};
+    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: unknown };
+    if (doc.config !== undefined && doc.config !== null && (typeof doc.config !== "object" || Array.isArray(doc.config))) {
+        throw new Error(`${path.relative(root, file)}: config: is ${Array.isArray(doc.config) ? "a list" : `a ${typeof doc.config}`}; it must be a map of key: value (e.g. dbplace:cloud: aws), not a list of "- key: value" items.`);
+    }
+    return (doc.config ?? {}) as Record<string, unknown>;
 }
 
 /** Pulumi's own representation: `project:key` → string, objects as JSON. */

@@ -1,6 +1,7 @@
 import { encryptedAtRest } from "./rules/encryption";
 import { dockerPortsOnLoopback, noExposedDatabaseService, noPublicDatabaseEndpoint, noPublicIpOnDatabaseVm, noWorldIngressOnDatabasePorts } from "./rules/network";
 import { productionBackupRetention, productionDeletionProtection } from "./rules/production";
+import { schedulesThatFire } from "./rules/schedules";
 import { approvedSizes } from "./rules/sizes";
 import { bakedReplicaMaxStaleness } from "./rules/staleness";
 import { DbplacePolicy } from "./rules/types";
@@ -20,10 +21,11 @@ export const policies: DbplacePolicy[] = [
     productionBackupRetention,
     bakedReplicaMaxStaleness,
     approvedSizes,
+    schedulesThatFire,
 ];
 
 export {
     approvedSizes, bakedReplicaMaxStaleness, dockerPortsOnLoopback, encryptedAtRest, noExposedDatabaseService, noPublicDatabaseEndpoint,
-    noPublicIpOnDatabaseVm, noWorldIngressOnDatabasePorts, productionBackupRetention, productionDeletionProtection,
+    noPublicIpOnDatabaseVm, noWorldIngressOnDatabasePorts, productionBackupRetention, productionDeletionProtection, schedulesThatFire,
 };
 export type { DbplacePolicy } from "./rules/types";

@@ -13,7 +13,8 @@ import { accountFacts } from "./lookups";
 import { AwsAlerts } from "./monitoring";
 import { AwsNetwork } from "./network";
 import { AwsReplicaGroup } from "./replica-group";
-import { awsTags, slug } from "./tags";
+import { bakedRepositoryName, ecrRepositoryArn } from "./ecr";
+import { awsTags } from "./tags";
 
 export interface AwsBakedReplicasArgs {
     /** Spec of the master (managed or vm). */
@@ -59,11 +60,13 @@ export class AwsBakedReplicas extends pulumi.ComponentResource {
         const password = readerPassword(args.masterPassword);
 
         const repository = new aws.ecr.Repository(`${name}-repo`, {
-            name: `dbplace/${slug(pulumi.getStack())}/${spec.name}-baked`,
+            name: bakedRepositoryName(spec.name),
             // A tag always means one bake: rollbacks pick an older tag, nothing is overwritten in place.
             imageTagMutability: "IMMUTABLE",
             imageScanningConfiguration: { scanOnPush: true },
             encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
+            // ECR refuses to delete a repository that holds images; bakes are rebuildable, so unprotected stacks may drop them.
+            forceDelete: !spec.deletionProtection,
             tags: awsTags(spec.name, "baked-images"),
         }, parent);
         new aws.ecr.LifecyclePolicy(`${name}-repo`, {
@@ -101,7 +104,9 @@ export class AwsBakedReplicas extends pulumi.ComponentResource {
             readHost = replicas.readHost;
         } else {
             const group = new AwsReplicaGroup(`${name}-group`, {
-                spec, network: args.network, image: this.imageRef, repositoryArn: repository.arn, alerts: args.alerts,
+                spec, network: args.network, image: this.imageRef, alerts: args.alerts,
+                // The stack's repository, and the one replicas.image names when that is another ECR repository.
+                repositoryArns: [repository.arn, ...[spec.replicas.image && ecrRepositoryArn(spec.replicas.image)].filter((a): a is string => Boolean(a))],
                 admit: args.clientSecurityGroupId ? { "db-clients": args.clientSecurityGroupId } : undefined,
             }, parent);
             readHost = group.readHost;

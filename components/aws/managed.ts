@@ -15,7 +15,7 @@ import { instancePreset } from "./lookups";
 import { databaseKey } from "./kms";
 import { AwsAlerts } from "./monitoring";
 import { AwsNetwork } from "./network";
-import { finalSnapshotName, parameterFamily, RDS_LOG_EXPORTS, rdsParameters, rdsWindows, TLS_PARAMS } from "./rds-settings";
+import { engineLifecycleSupport, finalSnapshotName, parameterFamily, RDS_LOG_EXPORTS, rdsParameters, rdsWindows, TLS_PARAMS } from "./rds-settings";
 import { awsTags, zoneName } from "./tags";
 
 export interface AwsManagedDatabaseArgs {
@@ -90,6 +90,8 @@ export class AwsManagedDatabase extends pulumi.ComponentResource implements Data
             ? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, statefulOptions(spec, parent))
             : undefined;
         const windows = rdsWindows(spec.backup.schedule);
+        // Per instance, so a stack destroyed and re-created never collides with its own earlier final snapshot.
+        const snapshotId = new random.RandomId(`${name}-final-snapshot`, { byteLength: 4 }, parent);
         // Settings the primary and its replicas share.
         const common = {
             instanceClass: preset.instanceType,
@@ -127,12 +129,20 @@ export class AwsManagedDatabase extends pulumi.ComponentResource implements Data
             backupRetentionPeriod: spec.backupRetentionDays,
             backupWindow: windows.backupWindow,
             deletionProtection: spec.deletionProtection,
-            skipFinalSnapshot: !spec.deletionProtection,
-            finalSnapshotIdentifier: spec.deletionProtection ? finalSnapshotName(pulumi.getStack(), spec.name) : undefined,
+            // Every delete RDS performs leaves a final snapshot, protected stack or not: with protection Pulumi retains the
+            // instance instead of deleting it, so the unprotected path is the only one that reaches a delete at all.
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: snapshotId.hex.apply((hex) => finalSnapshotName(pulumi.getStack(), spec.name, hex)),
+            engineLifecycleSupport: engineLifecycleSupport(spec.aws?.extendedSupport ?? false),
             // Keep automated backups after a deliberate delete when the stack asked for protection.
             deleteAutomatedBackups: !spec.deletionProtection,
             tags: awsTags(spec.name, "primary"),
-        }, statefulOptions(spec, { parent: this, dependsOn: attachments }));
+        }, statefulOptions(spec, {
+            parent: this,
+            dependsOn: attachments,
+            // Set at creation only: an instance created before this setting keeps its enrolment rather than risk a replace.
+            ignoreChanges: ["engineLifecycleSupport"],
+        }));
         alerts.alarms(`${name}-primary`, rdsAlarms(primary.identifier, preset), this);
 
         let password: pulumi.Output<string>;

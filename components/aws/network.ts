@@ -38,6 +38,8 @@ export const CREATED_AZ_COUNT = 2;
 export class AwsNetwork extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
     public readonly cidrBlock: pulumi.Output<string>;
+    /** Every IPv4 range of the VPC (primary and secondary associations): where in-VPC clients can come from. */
+    public readonly cidrBlocks: pulumi.Output<string[]>;
     /** Private subnets, one per AZ (created) or as given (reused). */
     public readonly subnetIds: pulumi.Output<string>[];
     public readonly subnetAzs: pulumi.Output<string>[];
@@ -53,7 +55,11 @@ export class AwsNetwork extends pulumi.ComponentResource {
         if (!this.created) {
             this.egress = "none";
             this.vpcId = pulumi.output(args.existingVpcId!);
-            this.cidrBlock = aws.ec2.getVpcOutput({ id: args.existingVpcId }, parent).cidrBlock;
+            const vpc = aws.ec2.getVpcOutput({ id: args.existingVpcId }, parent);
+            this.cidrBlock = vpc.cidrBlock;
+            // A reused VPC may have secondary ranges (EKS pods often live in 100.64.0.0/10); clients there must be admitted too.
+            this.cidrBlocks = pulumi.all([vpc.cidrBlock, vpc.cidrBlockAssociations]).apply(([primary, associations]) =>
+                [...new Set([primary, ...(associations ?? []).map((a) => a.cidrBlock)])]);
             const subnets = (args.existingSubnetIds ?? []).map((id) => aws.ec2.getSubnetOutput({ id }, parent));
             this.subnetIds = subnets.map((s) => s.id);
             this.subnetAzs = subnets.map((s) => s.availabilityZone);
@@ -129,6 +135,7 @@ export class AwsNetwork extends pulumi.ComponentResource {
 
         this.vpcId = vpc.id;
         this.cidrBlock = vpc.cidrBlock;
+        this.cidrBlocks = vpc.cidrBlock.apply((c) => [c]);
         this.subnetIds = privateSubnets.map((s) => s.id);
         this.subnetAzs = privateSubnets.map((s) => s.availabilityZone);
         this.registerOutputs({ vpcId: this.vpcId, cidrBlock: this.cidrBlock, subnetIds: this.subnetIds });

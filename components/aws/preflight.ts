@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config/errors";
 import { DatabaseSpec } from "../config/validate";
+import { ownRepositoryImageProblem } from "./ecr";
 import { networkKey, rememberAwsStack, usesAwsNetwork } from "./stack";
 
 /** Why a database needs subnets in two zones, or undefined when one zone would do. */
@@ -18,12 +19,17 @@ function twoZoneReason(spec: DatabaseSpec): { key: string; value: string; why: s
  * (no default route to an internet gateway). Also records the stack for the shared network and
  * cluster (stack.ts). Throws one ConfigError listing every problem.
  */
-export async function awsPreflight(specs: readonly DatabaseSpec[], project: string = pulumi.getProject()): Promise<void> {
+export async function awsPreflight(specs: readonly DatabaseSpec[], project: string = pulumi.getProject(), stack: string = pulumi.getStack()): Promise<void> {
     const databases = specs.filter((s) => s.cloud === "aws");
     if (databases.length === 0) return;
     rememberAwsStack(databases);
     const problems: string[] = [];
     const key = (spec: DatabaseSpec, path: string) => `${project}:${path}${specs.length > 1 ? ` (database "${spec.name}")` : ""}`;
+
+    for (const spec of databases) {
+        const problem = ownRepositoryImageProblem(spec, stack);
+        if (problem) problems.push(`${key(spec, "replicas.image")} ${problem}`);
+    }
 
     const eksNetworks = new Set(databases.filter((s) => s.cluster.create).map(networkKey));
     if (eksNetworks.size > 1) {
@@ -58,6 +64,16 @@ export async function awsPreflight(specs: readonly DatabaseSpec[], project: stri
                 problems.push(`${key(spec, "network.existingSubnetIds")} lists ${subnet.id}, a public subnet (its route table sends 0.0.0.0/0 to an internet gateway); databases go in private subnets only.`);
             }
         }
+        if (bakedOnVms(spec)) {
+            // Every bake is pulled whole by every replica instance; ECR serves layers from S3, so without a gateway endpoint
+            // the reused VPC pays the NAT's per-GB charge on each re-bake. Source: Amazon ECR User Guide, "Amazon ECR interface
+            // VPC endpoints" (the S3 gateway endpoint is required for layer downloads); Amazon VPC pricing (NAT data processing).
+            const s3 = `com.amazonaws.${spec.aws?.region}.s3`;
+            const endpoint = await aws.ec2.getVpcEndpoint({ vpcId: vpc, serviceName: s3, filters: [{ name: "vpc-endpoint-type", values: ["Gateway"] }] }).catch(() => undefined);
+            if (!endpoint) {
+                problems.push(`${key(spec, "network.existingNetworkId")} is ${vpc}, which has no S3 gateway endpoint (${s3}), but replicas.kind baked runs on EC2 instances there that pull every bake's layers from S3 through the NAT; add a gateway endpoint for ${s3} to the private subnets' route tables (it is free), or run the replicas on a cluster (cluster.kubeconfig/context).`);
+            }
+        }
         const zones = [...new Set(subnets.map((s) => s.availabilityZone))];
         const reason = twoZoneReason(spec);
         if (zones.length < 2 && reason) {
@@ -65,6 +81,10 @@ export async function awsPreflight(specs: readonly DatabaseSpec[], project: stri
         }
     }
     if (problems.length > 0) throw new ConfigError(problems);
+}
+
+function bakedOnVms(spec: DatabaseSpec): boolean {
+    return spec.replicas.kind === "baked" && spec.placement !== "cluster" && !spec.cluster.configured;
 }
 
 /** The subnet's own route table, or the VPC's main one when it has no explicit association. */

@@ -62,8 +62,22 @@ export function rdsWindows(schedule: string): { backupWindow: string; maintenanc
     };
 }
 
-/** Identifier-safe final snapshot name (letters, digits, single dashes, starting with a letter). */
-export function finalSnapshotName(stack: string, database: string): string {
+/**
+ * Identifier-safe final snapshot name (letters, digits, single dashes, starting with a letter, ≤ 255).
+ * `unique` (a per-instance random id) keeps a re-created stack's second delete from colliding with the
+ * first one's snapshot: RDS refuses a final snapshot whose identifier exists (DBSnapshotAlreadyExists).
+ */
+export function finalSnapshotName(stack: string, database: string, unique?: string): string {
+    const tail = unique ? `-${unique}` : "";
     const s = `dbplace-${stack}-${database}-final`.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/-+/g, "-");
-    return s.slice(0, 255).replace(/-$/, "");
+    return `${s.slice(0, 255 - tail.length).replace(/-$/, "")}${tail}`;
+}
+
+/**
+ * RDS enrols every instance in paid Extended Support unless told otherwise; "disabled" makes creating a
+ * major past its end of standard support fail instead, which validation reports first (config/aws.ts).
+ * Source: RDS API CreateDBInstance, EngineLifecycleSupport.
+ */
+export function engineLifecycleSupport(extendedSupport: boolean): string {
+    return extendedSupport ? "open-source-rds-extended-support" : "open-source-rds-extended-support-disabled";
 }

@@ -28,9 +28,9 @@ export interface AwsReplicaGroupArgs {
     readonly network: AwsNetwork;
     /** The baked image to run. */
     readonly image: pulumi.Input<string>;
-    /** ECR repository the instances may pull from. Default: none (a public image). */
-    readonly repositoryArn?: pulumi.Input<string>;
-    /** Security groups of the stack admitted to the read endpoint (the database's client group). Default none. */
+    /** ECR repositories the instances may pull from. Default: none (a public image). */
+    readonly repositoryArns?: pulumi.Input<string>[];
+    /** Security groups of the stack admitted to the read endpoint (the database's client group); each also gets egress to it. Default none. */
     readonly admit?: Record<string, pulumi.Input<string>>;
     /** Where alarms go. Default: no alarms. */
     readonly alerts?: AwsAlerts;
@@ -70,6 +70,14 @@ export class AwsReplicaGroup extends pulumi.ComponentResource {
             database: spec.name, role: "replicas", vpcId: network.vpcId, port, clientGroup: false, webEgress: true,
             admit: { lb: lbFirewall.securityGroupId },
         }, parent);
+        for (const [label, sg] of Object.entries(args.admit ?? {})) {
+            // The stack's own client groups have no egress but what is granted (firewall.ts): without this their members
+            // are admitted by the NLB's group yet can never send to it.
+            new aws.vpc.SecurityGroupEgressRule(`${name}-${label}-to-lb`, {
+                securityGroupId: sg, ipProtocol: "tcp", fromPort: port, toPort: port,
+                referencedSecurityGroupId: lbFirewall.securityGroupId, description: "to the baked replicas' load balancer",
+            }, parent);
+        }
         new aws.vpc.SecurityGroupEgressRule(`${name}-lb-to-replicas`, {
             securityGroupId: lbFirewall.securityGroupId, ipProtocol: "tcp", fromPort: port, toPort: port,
             referencedSecurityGroupId: firewall.securityGroupId, description: "forward and health-check",
@@ -81,7 +89,7 @@ export class AwsReplicaGroup extends pulumi.ComponentResource {
             managedPolicies: ["AmazonSSMManagedInstanceCore"],
             inline: policyDocument([
                 { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-                ...(args.repositoryArn ? [{ Sid: "PullBakedImage", Effect: "Allow" as const, Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: args.repositoryArn }] : []),
+                ...(args.repositoryArns?.length ? [{ Sid: "PullBakedImage", Effect: "Allow" as const, Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: args.repositoryArns.length === 1 ? args.repositoryArns[0] : args.repositoryArns }] : []),
                 // PutMetricData has no resource ARNs; the namespace condition keeps it to ours.
                 { Sid: "PublishDataAge", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "dbplace" } } },
             ]),

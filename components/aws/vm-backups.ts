@@ -53,7 +53,8 @@ export class AwsVmBackups extends pulumi.ComponentResource {
             this.prefix = existing.prefix;
             this.bucketArn = pulumi.interpolate`arn:${aws.getPartitionOutput({}, parent).partition}:s3:::${existing.bucket}`;
         } else {
-            const bucket = new aws.s3.Bucket(`${name}-dumps`, { tags: awsTags(spec.name, "dumps") }, statefulOptions(spec, parent));
+            // A versioned bucket keeps every noncurrent dump: without forceDestroy an unprotected stack could never be destroyed.
+            const bucket = new aws.s3.Bucket(`${name}-dumps`, { forceDestroy: !spec.deletionProtection, tags: awsTags(spec.name, "dumps") }, statefulOptions(spec, parent));
             new aws.s3.BucketPublicAccessBlock(`${name}-dumps`, {
                 bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
             }, parent);

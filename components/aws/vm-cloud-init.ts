@@ -1,6 +1,7 @@
 import { Engine } from "../config/schema";
 import { DATA_MOUNT, ENGINE_PROCESS } from "./alarms";
 import { IMDS_REGION } from "./replica-user-data";
+import { noDefaultClusterLines } from "../vm/postgres-common";
 
 export const REPLICATION_USER = "replicator";
 
@@ -22,11 +23,11 @@ export interface VmScriptArgs {
     /** Client CIDRs (network.allowedCidrs). */
     readonly allowedCidrs: readonly string[];
     /**
-     * The VPC's CIDR: clients admitted by security group (the database's client group,
-     * network.allowedSecurityGroupIds) and peers. The security group is the per-client filter;
-     * pg_hba/MySQL host patterns cannot name security groups.
+     * Every IPv4 range of the VPC (primary first): clients admitted by security group (the database's
+     * client group, network.allowedSecurityGroupIds) and peers may come from any of them. The security
+     * group is the per-client filter; pg_hba/MySQL host patterns cannot name security groups.
      */
-    readonly vpcCidr: string;
+    readonly vpcCidrs: readonly string[];
     /** Required. From the size preset. */
     readonly maxConnections: number;
     /** standby: the primary's stable name. */
@@ -47,7 +48,7 @@ export function vmScript(a: VmScriptArgs): string {
     const volume = `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${a.volumeId.replace("-", "")}`;
     // postgres keeps configuration next to the data so a replacement instance is the same server; mysql's lives in the package.
     const binds = pg ? [["etc", "/etc/postgresql"], ["lib", "/var/lib/postgresql"]] : [["lib", "/var/lib/mysql"]];
-    const clients = [...a.allowedCidrs, a.vpcCidr];
+    const clients = [...a.allowedCidrs, ...a.vpcCidrs];
     return [
         "#!/bin/bash",
         "set -euo pipefail",
@@ -77,7 +78,7 @@ export function vmScript(a: VmScriptArgs): string {
             ? [
                 "apt-get install -y -q postgresql-common ca-certificates curl",
                 // The main cluster is created below, only when the volume holds none.
-                "mkdir -p /etc/postgresql-common && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf",
+                ...noDefaultClusterLines(),
                 "/usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y",
                 `apt-get install -y -q postgresql-${a.version}`,
                 `[ -f /etc/postgresql/${a.version}/main/postgresql.conf ] || pg_createcluster ${a.version} main`,
@@ -107,7 +108,7 @@ function postgresSetup(a: VmScriptArgs, clients: string[]): string[] {
         "local   all          all                         scram-sha-256",
         "hostssl all          all          127.0.0.1/32   scram-sha-256",
         ...clients.map((c) => `hostssl ${a.database.padEnd(12)} all          ${c.padEnd(14)} scram-sha-256`),
-        `hostssl replication  ${REPLICATION_USER}   ${a.vpcCidr.padEnd(14)} scram-sha-256`,
+        ...a.vpcCidrs.map((c) => `hostssl replication  ${REPLICATION_USER}   ${c.padEnd(14)} scram-sha-256`),
     ];
     const setup = [
         `cat > ${etc}/conf.d/10-dbplace.conf <<EOF`,

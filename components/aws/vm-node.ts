@@ -76,12 +76,13 @@ export class AwsVmNode extends pulumi.ComponentResource {
             disableApiTermination: spec.deletionProtection,
             iamInstanceProfile: args.instanceProfileName,
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-            rootBlockDevice: { volumeType: "gp3", volumeSize: 20, encrypted: true, kmsKeyId: args.kmsKeyArn, deleteOnTermination: true },
+            // Root tags on the root device only: `volumeTags` would also own the separately managed data volume's tags and
+            // strip the snapshot tag the DLM policy selects on at the next refresh (aws.ec2.Instance docs, volumeTags note).
+            rootBlockDevice: { volumeType: "gp3", volumeSize: 20, encrypted: true, kmsKeyId: args.kmsKeyArn, deleteOnTermination: true, tags: awsTags(spec.name, `${args.role}-root`) },
             userData: pulumi.all([volume.id, args.script]).apply(([volumeId, script]) => vmScript({ ...script, volumeId })),
             // The script runs once per instance, so a new script means a new instance (the data volume moves over).
             userDataReplaceOnChange: true,
             tags: awsTags(spec.name, args.role),
-            volumeTags: awsTags(spec.name, `${args.role}-root`),
         }, {
             ...parent,
             // A newer AMI (the lookup moves weekly) must not replace a running database; patching is unattended-upgrades' job.

@@ -113,7 +113,7 @@ export class AwsVmDatabase extends pulumi.ComponentResource implements DatabaseC
             username: profile.username,
             secretArn: secret.arn,
             allowedCidrs: spec.network.allowedCidrs,
-            vpcCidr: network.cidrBlock,
+            vpcCidrs: network.cidrBlocks,
             maxConnections: preset.maxConnections,
         };
         type Extra = { role: "primary" | "standby"; primaryHost?: string; dump?: { bucket: pulumi.Input<string>; prefix: string; schedule: string; kmsKeyArn: pulumi.Input<string> } };

@@ -1,4 +1,4 @@
-import { Engine, Placement, ReplicaKind } from "./schema";
+import { Engine, ENGINE_VERSIONS, Placement, ReplicaKind } from "./schema";
 
 /**
  * AWS-only rules and defaults, kept out of validate.ts so the shared validator stays cloud-neutral.
@@ -16,6 +16,8 @@ export interface AwsSpec {
      * for jobs inside the VPC); `secretsManager` — RDS generates, stores and rotates it.
      */
     readonly masterPassword: AwsPasswordMode;
+    /** managed: run in RDS Extended Support (paid) past the major's end of standard support. */
+    readonly extendedSupport: boolean;
     /** Where logical dumps go: a bucket the stack creates (`pvc`, the default) or an existing one. */
     readonly dumpBucket?: { bucket: string; prefix: string };
 }
@@ -24,7 +26,20 @@ export interface AwsSpec {
 export interface RawAwsOptions {
     /** managed: how the RDS master password is kept. Default: generated (random, a Pulumi secret). */
     masterPassword?: AwsPasswordMode;
+    /** managed: allow a major past its RDS end of standard support (paid Extended Support). Default false. */
+    extendedSupport?: boolean;
 }
+
+/**
+ * RDS end of standard support per major, dated like ENGINE_VERSIONS (2026-11): a major listed here is
+ * past it. Creating one with Extended Support disabled fails, and enabling it is billed per vCPU-hour.
+ * Source: Amazon RDS User Guide, "Amazon RDS Extended Support" / release calendars for RDS for
+ * PostgreSQL (13: 2026-02-28) and RDS for MySQL (8.0: 2026-07-31).
+ */
+export const RDS_PAST_STANDARD_SUPPORT: Record<Engine, Record<string, string>> = {
+    postgres: { "13": "2026-02-28" },
+    mysql: { "8.0": "2026-07-31" },
+};
 
 /** Where the AWS provider itself looks for a region, in its own order. */
 const REGION_ENV = ["AWS_REGION", "AWS_DEFAULT_REGION"] as const;
@@ -73,6 +88,13 @@ export function resolveAws(args: {
         fail(path, problem);
     };
 
+    if (raw.extendedSupport !== undefined && placement !== "managed") {
+        bad(["aws", "extendedSupport"], `only applies to placement managed (RDS); this database's placement is "${placement}".`);
+    }
+    const endOfStandard = RDS_PAST_STANDARD_SUPPORT[engine][args.engineVersion];
+    if (placement === "managed" && endOfStandard && raw.extendedSupport !== true) {
+        bad(["engineVersion"], `is "${args.engineVersion}", whose RDS standard support ended on ${endOfStandard}; RDS would refuse to create it without paid Extended Support (Amazon RDS User Guide, "Amazon RDS Extended Support"). Use a newer major (${ENGINE_VERSIONS[engine].filter((v) => !RDS_PAST_STANDARD_SUPPORT[engine][v]).join(", ")}), or set aws.extendedSupport: true to pay for it.`);
+    }
     if (raw.masterPassword !== undefined && placement !== "managed") {
         bad(["aws", "masterPassword"], `only applies to placement managed (RDS); this database's placement is "${placement}".`);
     }
@@ -133,5 +155,5 @@ export function resolveAws(args: {
         bad(["network", "allowedTags"], `only applies to cloud "gcp"; on cloud "aws" admit clients with network.allowedSecurityGroupIds or network.allowedCidrs.`);
     }
     if (!ok) return undefined;
-    return { region: args.region, masterPassword, ...(dumpBucket ? { dumpBucket } : {}) };
+    return { region: args.region, masterPassword, extendedSupport: raw.extendedSupport ?? false, ...(dumpBucket ? { dumpBucket } : {}) };
 }

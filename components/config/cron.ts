@@ -27,7 +27,38 @@ export function cronProblem(expr: string): string | undefined {
         const problem = fieldProblem(parts[i], FIELDS[i]);
         if (problem) return `${FIELDS[i].name} field "${parts[i]}": ${problem}`;
     }
-    return undefined;
+    return neverFires(parts);
+}
+
+/** Longest month length, February counted as 29 (a leap-year schedule does fire). */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * A syntactically valid schedule whose days of month exist in none of its months (`0 3 31 2 *`, `0 0 30 2 *`)
+ * never runs: cron (and Kubernetes CronJob) accept it silently. With a day-of-week restriction cron runs
+ * on either match, so such a schedule does fire.
+ */
+function neverFires(parts: string[]): string | undefined {
+    const [, , dom, month, dow] = parts;
+    if (dom === "*" || dom === "?" || (dow !== "*" && dow !== "?")) return undefined;
+    const days = expand(dom, FIELDS[2]);
+    const months = expand(month, FIELDS[3]);
+    if (months.some((m) => days.some((d) => d <= DAYS_IN_MONTH[m - 1]))) return undefined;
+    return `it never fires: day ${days.join(",")} does not exist in ${months.map((m) => MONTHS[m - 1]).join(",")}`;
+}
+
+function expand(field: string, spec: (typeof FIELDS)[number]): number[] {
+    const out = new Set<number>();
+    for (const item of field.split(",")) {
+        const [range, step] = item.split("/");
+        const value = (t: string) => {
+            const named = spec.names?.indexOf(t.toUpperCase()) ?? -1;
+            return named >= 0 ? named + 1 : Number(t);
+        };
+        const [lo, hi] = range === "*" || range === "?" ? [spec.min, spec.max] : range.includes("-") ? range.split("-").map(value) : [value(range), step ? spec.max : value(range)];
+        for (let n = lo; n <= hi; n += step ? Number(step) : 1) out.add(n);
+    }
+    return [...out].sort((a, b) => a - b);
 }
 
 function fieldProblem(field: string, spec: (typeof FIELDS)[number]): string | undefined {

@@ -1,3 +1,4 @@
+import { CLOUD_SQL_MIN_RETAINED_WITH_PITR, cloudSqlLogRetention } from "./gcp-rules";
 import { INSTANCE_PRESETS } from "./presets";
 import { Engine, Placement, Size } from "./schema";
 
@@ -168,6 +169,9 @@ export function resolveGcp(args: {
         // Checked here as well as in the cluster placement: otherwise the GKE cluster would be created before it refuses.
         bad(["highAvailability"], `is true, but placement "cluster" builds its standby with postgres streaming replication; engine "${engine}" needs placement managed for high availability, or set highAvailability to false.`);
     }
+    if (placement === "managed" && args.backupRetentionDays === 1) {
+        bad(["backupRetentionDays"], `is 1, but Cloud SQL point-in-time recovery keeps transaction logs for fewer days than it keeps backups, and at least 1 day (Cloud SQL Admin API, BackupConfiguration.transactionLogRetentionDays); allowed values on cloud "gcp" placement "managed": ${CLOUD_SQL_MIN_RETAINED_WITH_PITR}-35.`);
+    }
     if ((placement === "managed" || placement === "vm") && args.backupRetentionDays < 1) {
         const what = placement === "managed"
             ? `Cloud SQL keeps at least one automated backup, and REGIONAL failover and point-in-time recovery need backups on`
@@ -178,8 +182,6 @@ export function resolveGcp(args: {
         bad(["backup", "destination"], `is ${JSON.stringify(args.backupDestination)}, but VMs on cloud "gcp" write dumps to Cloud Storage; allowed values: pvc (a bucket the stack creates), gs://<bucket>[/prefix].`);
     }
     if (!ok) return undefined;
-    // Enterprise keeps 1-7 days of transaction logs, Enterprise Plus 1-35: the PITR window is the retention up to that cap.
-    const logCap = edition === "ENTERPRISE_PLUS" ? 35 : 7;
     return {
         project: args.project,
         region: args.region,
@@ -187,6 +189,7 @@ export function resolveGcp(args: {
         edition,
         machineType: raw.machineType ?? (placement === "cluster" ? "e2-standard-4" : vmPresets[args.size].instanceType),
         replicaMachineType: vmPresets[args.size].instanceType,
-        transactionLogRetentionDays: Math.min(Math.max(args.backupRetentionDays, 1), logCap),
+        // One day less than the backups kept (the API refuses equal), capped by the edition; vm/cluster never use it.
+        transactionLogRetentionDays: cloudSqlLogRetention(args.backupRetentionDays, edition) ?? 1,
     };
 }

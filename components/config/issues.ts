@@ -38,6 +38,12 @@ function describe(issue: z.core.$ZodIssue, key: (path: PropertyKey[]) => string,
         }
         case "invalid_type":
             if (issue.input === undefined) return `${where} is required; expected ${issue.expected}.`;
+            if (issue.input === null && issue.path.length === 2 && issue.path[0] === "databases") {
+                return `${where} has no value; give the entry its settings (e.g. ${String(issue.path[1])}: { placement: managed }), or ${String(issue.path[1])}: {} to take every stack-wide default.`;
+            }
+            if (typeof issue.input === "number" && issue.expected === "string" && issue.path[issue.path.length - 1] === "engineVersion") {
+                return `${where} is the YAML number ${got}; quote it (engineVersion: "${got}"), since YAML reads an unquoted 8.0 as 8.`;
+            }
             if (issue.expected === "int") return `${where} is ${got}; it must be a whole number.`;
             return `${where} is ${got} (${typeOf(issue.input)}); expected ${issue.expected}.`;
         default:

@@ -62,6 +62,8 @@ export const clusterSchema = z.strictObject({
     monitoringNamespace: z.string().min(1).optional(),
     /** aws/gcp: create an EKS/GKE cluster instead of using a kubeconfig. Default false. */
     create: z.boolean().optional(),
+    /** gcp with create: CIDRs allowed to the GKE control plane (where `pulumi up` and operators run). Required there. */
+    apiAllowedCidrs: z.array(z.string().min(1)).optional(),
 });
 
 export const backupSchema = z.strictObject({
@@ -85,6 +87,8 @@ export const gcpSchema = z.strictObject({
 export const awsSchema = z.strictObject({
     /** managed: generated (default: random, kept as a Pulumi secret) | secretsManager (RDS manages and rotates it). */
     masterPassword: z.enum(AWS_PASSWORD_MODES).optional(),
+    /** managed: keep running a major past its RDS end of standard support, in paid Extended Support. Default false. */
+    extendedSupport: z.boolean().optional(),
 });
 
 /** Keys allowed both stack-wide and per database. */

@@ -1,4 +1,7 @@
-import { ConfigError } from "./errors";
+import { closest, ConfigError } from "./errors";
+
+/** Namespaces of the providers a dbplace stack configures; never a near miss of the project's. */
+const PROVIDER_NAMESPACES = ["aws", "gcp", "kubernetes", "docker", "random", "pulumi", "eks"];
 import { resolveStack, StackSpec } from "./validate";
 import { BOOLEAN_KEYS, INTEGER_KEYS, OBJECT_KEYS } from "./raw";
 
@@ -12,7 +15,14 @@ export function readRawConfig(all: Record<string, string>, project: string): Rec
     const problems: string[] = [];
     for (const [fullKey, value] of Object.entries(all)) {
         const sep = fullKey.indexOf(":");
-        if (fullKey.slice(0, sep) !== project) continue;
+        const namespace = fullKey.slice(0, sep);
+        if (namespace !== project) {
+            // A typo in the namespace (`dbplce:cloud`) would otherwise be another program's config and silently ignored.
+            if (!PROVIDER_NAMESPACES.includes(namespace) && closest(namespace, [project]) === project) {
+                problems.push(`${fullKey} is in namespace "${namespace}", which this program does not read; did you mean ${project}:${fullKey.slice(sep + 1)}?`);
+            }
+            continue;
+        }
         const key = fullKey.slice(sep + 1);
         // Pulumi.yaml declares `default: ""` for keys whose default depends on other keys (Pulumi would
         // otherwise demand them): empty means unset, and the validator applies the real default.

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { cronProblem } from "./cron";
+import { imageProblem } from "./references";
 import { ENGINE_PROFILES } from "./engines";
 import { ConfigError } from "./errors";
 import { AwsSpec, awsProvider, resolveAws } from "./aws";
@@ -73,6 +74,8 @@ export interface ClusterSpec {
     readonly prometheusOperator: boolean;
     readonly monitoringNamespace: string;
     readonly create: boolean;
+    /** gcp with create: ranges the GKE control plane's endpoint answers, besides the stack network. */
+    readonly apiAllowedCidrs: string[];
 }
 export interface BackupSpec {
     readonly schedule: string;
@@ -197,7 +200,9 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpPro
     const versions = ENGINE_VERSIONS[engine];
     const engineVersion = e.engineVersion ?? versions[versions.length - 1];
     if (!versions.includes(engineVersion)) {
-        fail(["engineVersion"], `is "${engineVersion}", which is not a supported ${engine} major version; allowed values: ${versions.join(", ")}.`);
+        // YAML reads an unquoted 8.0 as the number 8, which Pulumi then hands over as "8".
+        const unquoted = versions.find((v) => v !== engineVersion && Number(v) === Number(engineVersion));
+        fail(["engineVersion"], `is "${engineVersion}", which is not a supported ${engine} major version; allowed values: ${versions.join(", ")}.${unquoted ? ` YAML reads an unquoted ${unquoted} as the number ${engineVersion}: quote it, engineVersion: "${unquoted}".` : ""}`);
     }
     const size = e.size ?? "small";
     const selfHosted = placement === "docker" || placement === "cluster";
@@ -215,6 +220,10 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpPro
     const backup = resolveBackup(e, fail);
     if (e.alertEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e.alertEmail)) {
         fail(["alertEmail"], `is ${show(e.alertEmail)}, which is not an email address.`);
+    }
+    for (const [path, ref] of [[["image"], e.image], [["exporterImage"], e.exporterImage], [["replicas", "image"], e.replicas?.image]] as const) {
+        const problem = ref === undefined ? undefined : imageProblem(ref);
+        if (problem) fail([...path], `is ${show(ref)}, which Docker and Kubernetes refuse as an image reference: ${problem}; write it like registry.example.com/team/postgres:17.`);
     }
     if (!selfHosted && e.image !== undefined) {
         fail(["image"], `only applies to placements docker and cluster; placement "${placement}" uses the cloud's own engine build.`);
@@ -392,6 +401,16 @@ export function cidrProblem(cidr: string): string | undefined {
     const max = family === 4 ? 32 : 128;
     if (Number(prefix) > max) return `the prefix must be 0-${max}`;
     if (Number(prefix) === 0) return "a /0 range is the whole internet; list the client ranges instead";
+    if (family === 4) {
+        // Security groups, firewalls and pg_hba refuse (or silently widen) an address with host bits set.
+        const n = addr.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+        const size = 2 ** (32 - Number(prefix));
+        const network = n - (n % size);
+        if (network !== n) {
+            const dotted = [24, 16, 8, 0].map((s) => Math.floor(network / 2 ** s) % 256).join(".");
+            return `host bits are set for a /${prefix}; the network is ${dotted}/${prefix}`;
+        }
+    }
     return undefined;
 }
 
@@ -405,6 +424,24 @@ function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: R
         fail(["cluster", "create"], `is true together with cluster.kubeconfig/context; either create a cluster or use an existing one.`);
         return undefined;
     }
+    if (c.apiAllowedCidrs !== undefined && !(cloud === "gcp" && c.create)) {
+        fail(["cluster", "apiAllowedCidrs"], `only applies to cloud "gcp" with cluster.create true (the GKE control plane's authorized networks).`);
+        return undefined;
+    }
+    if (cloud === "gcp" && c.create && (c.apiAllowedCidrs ?? []).length === 0) {
+        // GKE: without authorized networks the public endpoint answers 0.0.0.0/0; with them, only the listed ranges.
+        fail(["cluster", "apiAllowedCidrs"], `is missing, but cluster.create on cloud "gcp" makes a GKE control plane that \`pulumi up\` must reach and that must not answer the whole internet; list the ranges you deploy and operate from, e.g. your CI runners' egress range (["203.0.113.0/24"]).`);
+        return undefined;
+    }
+    let cidrsOk = true;
+    (c.apiAllowedCidrs ?? []).forEach((cidr, i) => {
+        const problem = cidrProblem(cidr);
+        if (problem) {
+            cidrsOk = false;
+            fail(["cluster", "apiAllowedCidrs", String(i)], `is ${show(cidr)}: ${problem}.`);
+        }
+    });
+    if (!cidrsOk) return undefined;
     return {
         configured: Boolean(c.kubeconfig || c.context || c.create),
         kubeconfig: c.kubeconfig,
@@ -415,6 +452,7 @@ function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: R
         prometheusOperator: c.prometheusOperator ?? false,
         monitoringNamespace: c.monitoringNamespace ?? "monitoring",
         create: c.create ?? false,
+        apiAllowedCidrs: c.apiAllowedCidrs ?? [],
     };
 }
 

@@ -10,7 +10,8 @@ import { bakedReplicaCloudInit } from "./baked-vm-init";
 import { engineFirewall, iapSshFirewall } from "./firewall";
 import { GkeCluster } from "./gke";
 import { internalLoadBalancer } from "./internal-lb";
-import { gcpLabels, gcpOf, networkTag, serviceAccountId } from "./naming";
+import { gcpLabels, gcpOf, networkTag, serviceAccountId, stableZones } from "./naming";
+import { regionalSurge } from "../config/gcp-rules";
 import { GcpNetwork } from "./network";
 import { bakedImage, bakedRegistry } from "./registry";
 
@@ -111,7 +112,7 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
             unhealthyThreshold: 3,
             tcpHealthCheck: { port: BAKED.port },
         }, parent);
-        const zones = gcp.compute.getZonesOutput({ project, region, status: "UP" }, parent).names;
+        const zones = stableZones(project, region, parent);
         const autoscaled = spec.replicas.maxReplicas !== undefined;
         const group = new gcp.compute.RegionInstanceGroupManager(`${name}-mig`, {
             project,
@@ -122,18 +123,19 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
             targetSize: autoscaled ? undefined : spec.replicas.count,
             namedPorts: [{ name: "postgres", port: BAKED.port }],
             autoHealingPolicies: { healthCheck: healthCheck.id, initialDelaySec: 120 },
-            // A new image: add replacements first (surge ≥ zone count is the regional minimum), remove none before they serve.
+            // A new image: add replacements first, remove none before they serve. A fixed surge on a regional group must be
+            // 0 or at least its zone count (config/gcp-rules.ts regionalSurge).
             updatePolicy: {
                 type: "PROACTIVE",
                 minimalAction: "REPLACE",
                 replacementMethod: "SUBSTITUTE",
-                maxSurgeFixed: 3,
+                maxSurgeFixed: zones.apply((z) => regionalSurge(z.length, 3)),
                 maxUnavailableFixed: 0,
                 instanceRedistributionType: "PROACTIVE",
             },
             waitForInstances: true,
             waitForInstancesStatus: "UPDATED",
-        }, { ...parent, ignoreChanges: autoscaled ? ["targetSize"] : undefined });
+        }, { ...parent, ignoreChanges: [...(autoscaled ? ["targetSize"] : []), "distributionPolicyZones"] });
         if (autoscaled) {
             new gcp.compute.RegionAutoscaler(`${name}-autoscaler`, {
                 project,

@@ -3,7 +3,7 @@ import { DatabaseSpec } from "../config/validate";
 import { ClusterDatabase } from "../cluster/database";
 import { DatabaseContract } from "../contract";
 import { GkeCluster } from "./gke";
-import { GcpNetwork } from "./network";
+import { gcpStackNetwork } from "./stack";
 
 export interface GcpClusterDatabaseArgs {
     /** Resolved spec: cloud gcp, placement cluster. `cluster.create` decides GKE vs the configured kubeconfig. */
@@ -39,7 +39,7 @@ export class GcpClusterDatabase extends pulumi.ComponentResource implements Data
         const parent = { parent: this };
 
         if (spec.cluster.create) {
-            const network = new GcpNetwork(`${name}-network`, { spec, nat: true }, parent);
+            const network = gcpStackNetwork(spec, this, name);
             this.gke = new GkeCluster(`${name}-gke`, { spec, network }, parent);
         }
         this.inCluster = new ClusterDatabase(`${name}-db`, { spec, provider: this.gke?.provider }, parent);

@@ -3,8 +3,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
 import { statefulOptions } from "../contract";
-import { gcpLabels, gcpOf, serviceAccountId } from "./naming";
+import { gcpLabels, gcpOf, serviceAccountId, stableZones } from "./naming";
 import { GcpNetwork } from "./network";
+
+/**
+ * Daily 04:00-08:00 UTC: 4-hour occurrences, 128 h per 32 days. A weekly 4-hour window (16-20 h) is
+ * below GKE's 48 h minimum and refused (config/gcp-rules.ts gkeMaintenanceProblem).
+ */
+export const GKE_MAINTENANCE_WINDOW = { startTime: "2024-01-07T04:00:00Z", endTime: "2024-01-07T08:00:00Z", recurrence: "FREQ=DAILY" } as const;
 
 export interface GkeClusterArgs {
     /** Resolved spec (cloud gcp, cluster.create true). Sizes nodes from gcp.machineType. */
@@ -34,7 +40,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         const { spec, network } = args;
         const { project, region, machineType } = gcpOf(spec);
         const parent = { parent: this };
-        const zones = gcp.compute.getZonesOutput({ project, region, status: "UP" }, parent).names;
+        const zones = stableZones(project, region, parent);
 
         const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes-sa`, {
             project,
@@ -61,6 +67,12 @@ export class GkeCluster extends pulumi.ComponentResource {
             // Netmask-only blocks: GKE creates the secondary ranges itself, on created and reused subnets alike.
             ipAllocationPolicy: { clusterIpv4CidrBlock: "/14", servicesIpv4CidrBlock: "/20" },
             privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false },
+            // The public endpoint answers only the listed ranges (where `pulumi up` and operators run) and the
+            // network's own subnet; Google Cloud's public IPs are not let in either.
+            masterAuthorizedNetworksConfig: {
+                cidrBlocks: [...(network.subnetCidr ? [network.subnetCidr] : []), ...spec.cluster.apiAllowedCidrs].map((cidrBlock) => ({ cidrBlock, displayName: cidrBlock === network.subnetCidr ? "stack network" : "cluster.apiAllowedCidrs" })),
+                gcpPublicCidrsAccessEnabled: false,
+            },
             workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
             enableShieldedNodes: true,
             datapathProvider: "ADVANCED_DATAPATH",
@@ -68,10 +80,10 @@ export class GkeCluster extends pulumi.ComponentResource {
             removeDefaultNodePool: true,
             initialNodeCount: 1,
             monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
-            maintenancePolicy: { recurringWindow: { startTime: "2024-01-07T04:00:00Z", endTime: "2024-01-07T08:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SU" } },
+            maintenancePolicy: { recurringWindow: { ...GKE_MAINTENANCE_WINDOW } },
             resourceLabels: gcpLabels(spec, "cluster"),
             deletionProtection: spec.deletionProtection,
-        }, statefulOptions(spec, parent));
+        }, statefulOptions(spec, { ...parent, ignoreChanges: ["location"] }));
 
         const pool = new gcp.container.NodePool(`${name}-nodes`, {
             project,
@@ -91,7 +103,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                 resourceLabels: gcpLabels(spec, "node"),
                 metadata: { "disable-legacy-endpoints": "true" },
             },
-        }, parent);
+        }, { ...parent, ignoreChanges: ["location"] });
 
         this.kubeconfig = pulumi.secret(pulumi.interpolate`apiVersion: v1
 kind: Config

@@ -9,7 +9,7 @@ import { primarySettings, replicaSettings } from "./cloudsql-settings";
 import { readReplicaDns } from "./dns";
 import { GcpMonitoring } from "./monitoring";
 import { cloudSqlVersion, gcpOf, tlsParams } from "./naming";
-import { GcpNetwork } from "./network";
+import { gcpStackNetwork } from "./stack";
 
 export interface GcpManagedDatabaseArgs {
     /** Resolved spec: cloud gcp, placement managed. */
@@ -46,8 +46,7 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
         this.engine = spec.engine;
         const parent = { parent: this };
 
-        // NAT only when a GKE cluster is created for baked replicas: its exporter image comes from a public registry.
-        const network = new GcpNetwork(`${name}-network`, { spec, privateServiceAccess: true, nat: spec.replicas.kind === "baked" && spec.cluster.create }, parent);
+        const network = gcpStackNetwork(spec, this, name);
         // The instance needs the peering to exist before it can take an address in the reserved range.
         const afterPeering = network.privateServiceConnection ? [network.privateServiceConnection] : [];
 
@@ -86,11 +85,12 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
                     region,
                     databaseVersion: cloudSqlVersion(spec),
                     masterInstanceName: this.instance.name,
-                    replicaConfiguration: { failoverTarget: false },
+                    // failoverTarget is MySQL-only (legacy HA); Cloud SQL refuses it on PostgreSQL replicas.
+                    replicaConfiguration: spec.engine === "mysql" ? { failoverTarget: false } : undefined,
                     settings: replicaSettings(spec, network.networkId),
                     // Replicas hold no data of their own: they may be replaced or removed freely.
                     deletionProtection: false,
-                }, { ...parent, dependsOn: [...afterPeering, user] }))
+                }, { ...parent, dependsOn: [...afterPeering, user], ignoreChanges: spec.engine === "mysql" ? [] : ["replicaConfiguration"] }))
             : [];
 
         this.connectionName = this.instance.connectionName;

@@ -125,6 +125,12 @@ function cloudSqlPolicies(spec: DatabaseSpec, ids: NonNullable<GcpMonitoringArgs
     return policies;
 }
 
+/**
+ * The data disk is the VM's second disk, attached whole (no partition): sdb on SCSI, nvme0n2 on NVMe
+ * machine types. The boot disk's partitions (sda1, sda15, nvme0n1p1) must not raise the data alert.
+ */
+export const DATA_DISK_DEVICE = `metric.label.device = monitoring.regex.full_match("sd[b-z]|nvme0n[2-9]")`;
+
 function vmPolicies(spec: DatabaseSpec, standbys: boolean): Policy[] {
     const vms = `metadata.user_labels."dbplace-database" = "${labelValue(spec.name)}" AND metadata.user_labels."dbplace-stack" = "${labelValue(pulumi.getStack())}" AND metadata.user_labels."dbplace-role" = one_of("primary", "standby")`;
     const metric = (type: string, extra = "") => `resource.type = "gce_instance" AND metric.type = "${type}" AND ${vms}${extra}`;
@@ -132,7 +138,7 @@ function vmPolicies(spec: DatabaseSpec, standbys: boolean): Policy[] {
     const policies: Policy[] = [
         { key: "uptime", title: "uptime", conditions: [absent("Instance stopped reporting for 5 min", metric("compute.googleapis.com/instance/uptime"), "300s")], why: "A database VM is down or unreachable; check the serial console and the data disk." },
         { key: "cpu", title: "CPU", conditions: [threshold("CPU above 80% for 5 min", metric("compute.googleapis.com/instance/cpu/utilization"), 0.8)], why: "Sustained CPU on a database VM; raise gcp.machineType or size." },
-        { key: "disk", title: "disk", conditions: [threshold("Disk above 85% used", metric("agent.googleapis.com/disk/percent_used", ` AND metric.label.state = "used"`), 85)], why: "The data disk is filling up: resize the PD (online) before the engine stops accepting writes." },
+        { key: "disk", title: "disk", conditions: [threshold("Disk above 85% used", metric("agent.googleapis.com/disk/percent_used", ` AND metric.label.state = "used" AND ${DATA_DISK_DEVICE}`), 85)], why: "The data disk is filling up: resize the PD (online) before the engine stops accepting writes." },
         { key: "memory", title: "memory", conditions: [threshold("Memory above 90% used", metric("agent.googleapis.com/memory/percent_used", ` AND metric.label.state = "used"`), 90)], why: "Memory pressure on a database VM precedes the OOM killer." },
         spec.engine === "postgres"
             ? { key: "connections", title: "connections", conditions: [threshold(`Backends above 80% of ${max}`, metric("workload.googleapis.com/postgresql.backends"), Math.floor(max * 0.8), "ALIGN_MAX", "resource.label.instance_id")], why: `max_connections is ${max}.` }

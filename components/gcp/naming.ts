@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
 import { GcpSpec } from "../config/gcp";
@@ -48,6 +49,16 @@ export function networkTag(spec: DatabaseSpec, role: "db" | "ro"): string {
 /** Private DNS suffix for a database's names: unique per stack and database. */
 export function dnsSuffix(spec: DatabaseSpec): string {
     return `${spec.name}.${labelValue(pulumi.getStack())}.dbplace.internal.`;
+}
+
+/**
+ * The region's zones, every status, sorted: a position in this list is stable, so a zone that is
+ * briefly DOWN (or a status filter) never shifts which zone a VM, disk or cluster gets. Whatever
+ * takes a zone from it also ignores later changes of that zone (a new zone in the region must not
+ * move anything). Source: Compute Engine API zones.list (status UP/DOWN is transient).
+ */
+export function stableZones(project: string, region: string, opts: pulumi.InvokeOutputOptions): pulumi.Output<string[]> {
+    return gcp.compute.getZonesOutput({ project, region }, opts).names.apply((z) => [...z].sort());
 }
 
 /** The GCP settings of a spec, with a sentence when a caller skipped `resolveStack`. */

@@ -26,7 +26,15 @@ export interface GcpNetworkArgs {
     readonly nat?: boolean;
     /** Primary range of the created subnet. Default 10.20.0.0/20. */
     readonly subnetCidr?: string;
+    /**
+     * The name and parent this network had when it belonged to one database (`<db>-network` under that
+     * database's placement component). Aliases keep its VPC, subnet and peering in place when a stack
+     * deployed that way moves to the stack network. Default: none.
+     */
+    readonly formerly?: { name: string; parent: pulumi.Resource };
 }
+
+const NETWORK_TYPE = "dbplace:gcp:GcpNetwork";
 
 /**
  * The private network a GCP database lives in: a custom-mode VPC with one regional subnet (Private
@@ -47,10 +55,16 @@ export class GcpNetwork extends pulumi.ComponentResource {
     public readonly created: boolean;
 
     constructor(name: string, args: GcpNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:gcp:GcpNetwork", name, {}, opts);
+        const formerly = args.formerly;
+        super(NETWORK_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...(formerly ? [{ name: formerly.name, parent: formerly.parent }] : [])] });
         const { spec } = args;
         const { project, region } = gcpOf(spec);
-        const parent = { parent: this };
+        const formerUrn = formerly ? pulumi.createUrn(formerly.name, NETWORK_TYPE, formerly.parent) : undefined;
+        // Children keep their former logical names as aliases: `network-vpc` was `<db>-network-vpc`.
+        const child = (suffix: string): pulumi.CustomResourceOptions => ({
+            parent: this,
+            ...(formerly ? { aliases: [{ name: `${formerly.name}-${suffix}`, parent: formerUrn }] } : {}),
+        });
         const existing = spec.network.existingNetworkId;
 
         if (existing !== undefined) {
@@ -72,8 +86,8 @@ export class GcpNetwork extends pulumi.ComponentResource {
             project,
             autoCreateSubnetworks: false,
             routingMode: "REGIONAL",
-            description: `dbplace ${spec.name}: private network`,
-        }, parent);
+            description: `dbplace ${pulumi.getStack()}: private network of the stack's databases`,
+        }, child("vpc"));
         // Spelled out rather than `.id`: the same form as for reused networks, whatever the provider's id format.
         this.networkId = pulumi.interpolate`projects/${project}/global/networks/${vpc.name}`;
         const subnet = new gcp.compute.Subnetwork(`${name}-subnet`, {
@@ -84,7 +98,7 @@ export class GcpNetwork extends pulumi.ComponentResource {
             privateIpGoogleAccess: true,
             // Flow logs sampled at 10%: enough to investigate who talked to the database, cheap to keep.
             logConfig: { aggregationInterval: "INTERVAL_5_MIN", flowSampling: 0.1, metadata: "INCLUDE_ALL_METADATA" },
-        }, parent);
+        }, child("subnet"));
         this.networkSelfLink = vpc.selfLink;
         this.subnetworkId = pulumi.interpolate`projects/${project}/regions/${region}/subnetworks/${subnet.name}`;
 
@@ -95,18 +109,18 @@ export class GcpNetwork extends pulumi.ComponentResource {
                 addressType: "INTERNAL",
                 prefixLength: 20,
                 network: this.networkId,
-            }, parent);
+            }, child("psa-range"));
             this.privateServiceConnection = new gcp.servicenetworking.Connection(`${name}-psa`, {
                 network: this.networkId,
                 service: "servicenetworking.googleapis.com",
                 reservedPeeringRanges: [range.name],
                 // Deleting the peering fails while Cloud SQL still holds addresses in it; abandon instead.
                 deletionPolicy: "ABANDON",
-            }, parent);
+            }, child("psa"));
         }
 
         if (args.nat) {
-            const router = new gcp.compute.Router(`${name}-router`, { project, region, network: this.networkId }, parent);
+            const router = new gcp.compute.Router(`${name}-router`, { project, region, network: this.networkId }, child("router"));
             new gcp.compute.RouterNat(`${name}-nat`, {
                 project,
                 region,
@@ -115,7 +129,7 @@ export class GcpNetwork extends pulumi.ComponentResource {
                 sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
                 subnetworks: [{ name: this.subnetworkId, sourceIpRangesToNats: ["ALL_IP_RANGES"] }],
                 logConfig: { enable: true, filter: "ERRORS_ONLY" },
-            }, parent);
+            }, child("nat"));
         }
 
         this.registerOutputs({ networkId: this.networkId, subnetworkId: this.subnetworkId });

@@ -56,6 +56,17 @@ export function bakedRegistry(name: string, args: {
         }, parent);
     iam("baker-writer", "roles/artifactregistry.writer", baker.email);
     args.pullers.forEach((email, i) => iam(`reader-${i}`, "roles/artifactregistry.reader", email));
+    // replicas.image usually lives in another repository (baked beforehand): pullers need read access there too.
+    const source = spec.replicas.image !== undefined ? artifactRegistryRepository(spec.replicas.image) : undefined;
+    if (source) {
+        args.pullers.forEach((email, i) => new gcp.artifactregistry.RepositoryIamMember(`${name}-image-reader-${i}`, {
+            project: source.project,
+            location: source.location,
+            repository: source.repository,
+            role: "roles/artifactregistry.reader",
+            member: pulumi.interpolate`serviceAccount:${email}`,
+        }, parent));
+    }
     if (args.dumpBucket !== undefined) {
         new gcp.storage.BucketIAMMember(`${name}-baker-dumps`, {
             bucket: args.dumpBucket,
@@ -64,6 +75,15 @@ export function bakedRegistry(name: string, args: {
         }, parent);
     }
     return { repository, url: pulumi.interpolate`${region}-docker.pkg.dev/${project}/${repository.repositoryId}`, bakerEmail: baker.email };
+}
+
+/**
+ * The Artifact Registry repository of an image reference `<location>-docker.pkg.dev/<project>/<repository>/<image>`,
+ * or undefined for any other registry. Source: Artifact Registry docs, "Docker repository and image names".
+ */
+export function artifactRegistryRepository(image: string): { location: string; project: string; repository: string } | undefined {
+    const m = /^([a-z0-9-]+)-docker\.pkg\.dev\/([^/]+)\/([^/]+)\/[^/]/.exec(image);
+    return m ? { location: m[1], project: m[2], repository: m[3] } : undefined;
 }
 
 /**

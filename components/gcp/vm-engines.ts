@@ -1,5 +1,6 @@
 import { InstancePreset } from "../config/presets";
 import { DatabaseSpec } from "../config/validate";
+import { noDefaultClusterLines } from "../vm/postgres-common";
 
 /**
  * Engine-specific shell for the database VMs' startup script (vm-startup.ts assembles it). Every
@@ -47,9 +48,9 @@ function postgres({ spec, role, clientCidrs, replicationCidrs }: EngineScriptArg
     return {
         install: `
 if [ ! -x /usr/lib/postgresql/${v}/bin/postgres ]; then
-  install -d /usr/share/postgresql-common/pgdg /etc/postgresql-common
+  install -d /usr/share/postgresql-common/pgdg
   # The package must not create a default cluster on the boot disk.
-  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
+${noDefaultClusterLines().map((l) => `  ${l}`).join("\n")}
   curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc https://www.postgresql.org/media/keys/ACCC4CF8.asc
   echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt $(. /etc/os-release; echo "$VERSION_CODENAME")-pgdg main" > /etc/apt/sources.list.d/pgdg.list
   apt-get update -q && apt-get install -y -q postgresql-${v}

@@ -64,14 +64,14 @@ export function databaseVm(name: string, args: DatabaseVmArgs): DatabaseVm {
         type: "pd-ssd",
         size: preset.storageGb,
         labels,
-    }, statefulOptions(spec, parent));
+    }, statefulOptions(spec, { ...parent, ignoreChanges: ["zone"] }));
     if (args.snapshotPolicy) {
         new gcp.compute.DiskResourcePolicyAttachment(`${name}-data-snapshots`, {
             project,
             zone: args.zone,
             disk: disk.name,
             name: args.snapshotPolicy.name,
-        }, parent);
+        }, { ...parent, ignoreChanges: ["zone"] });
     }
     const instance = new gcp.compute.Instance(`${name}`, {
         project,
@@ -98,7 +98,8 @@ export function databaseVm(name: string, args: DatabaseVmArgs): DatabaseVm {
         ...parent,
         dependsOn: args.dependsOn,
         // A new image in the family must not replace a running database VM; boot disks are refreshed deliberately.
-        ignoreChanges: ["bootDisk.initializeParams.image"],
+        // The zone is chosen once (naming.ts stableZones): a changed zone list must never move a database.
+        ignoreChanges: ["bootDisk.initializeParams.image", "zone"],
     });
     return { address, disk, instance };
 }

@@ -8,8 +8,8 @@ import { GcpBakedReplicas } from "./baked";
 import { readReplicaDns } from "./dns";
 import { engineFirewall, iapSshFirewall } from "./firewall";
 import { GcpMonitoring } from "./monitoring";
-import { gcpLabels, gcpOf, networkTag, serviceAccountId, stackScopedId, tlsParams } from "./naming";
-import { GcpNetwork } from "./network";
+import { gcpLabels, gcpOf, networkTag, serviceAccountId, stableZones, stackScopedId, tlsParams } from "./naming";
+import { gcpStackNetwork } from "./stack";
 import { dumpStorage, snapshotSchedule } from "./vm-backups";
 import { databaseVm } from "./vm-instance";
 import { PRIVATE_RANGES, startupScript } from "./vm-startup";
@@ -57,8 +57,7 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
         const parent = { parent: this };
         const tag = networkTag(spec, "db");
 
-        // NAT: the VMs install the engine and the Ops Agent from public package repositories.
-        const network = new GcpNetwork(`${name}-network`, { spec, nat: true }, parent);
+        const network = gcpStackNetwork(spec, this, name);
 
         const sa = new gcp.serviceaccount.Account(`${name}-sa`, {
             project,
@@ -78,7 +77,7 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
             replication: { userManaged: { replicas: [{ location: region }] } },
             labels: gcpLabels(spec, "credentials"),
         }, parent);
-        new gcp.secretmanager.SecretVersion(`${name}-credentials-v`, {
+        const secretValue = new gcp.secretmanager.SecretVersion(`${name}-credentials-v`, {
             secret: credentials.id,
             secretData: pulumi.secret(pulumi.jsonStringify({ admin: password, replication: secretPassword("replication"), monitor: secretPassword("monitor") })),
         }, parent);
@@ -93,7 +92,7 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
         this.dumpLocation = dumps.target;
         const snapshots = snapshotSchedule(`${name}-snapshots`, spec, this);
 
-        const zones = gcp.compute.getZonesOutput({ project, region, status: "UP" }, parent).names;
+        const zones = stableZones(project, region, parent);
         const zone = (i: number) => zones.apply((z) => z[i % z.length]);
         const [imageProject, family] = (args.imageFamily ?? "debian-cloud/debian-12").split("/");
         const bootImage = gcp.compute.getImageOutput({ project: imageProject, family }, parent).selfLink;
@@ -101,8 +100,8 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
         const replicationCidrs = network.subnetCidr ? [network.subnetCidr] : PRIVATE_RANGES;
         const streaming = spec.replicas.kind === "streaming";
         const standbyCount = streaming ? spec.replicas.count : spec.highAvailability ? 1 : 0;
-        // The VMs read the secret on first boot: the binding must exist before any of them starts.
-        const vmArgs = { spec, subnetwork: network.subnetworkId, serviceAccountEmail: sa.email, networkTag: tag, bootImage, dependsOn: [readSecret], parent: this };
+        // The VMs read the secret on first boot: the binding and the value must both exist before any of them starts.
+        const vmArgs = { spec, subnetwork: network.subnetworkId, serviceAccountEmail: sa.email, networkTag: tag, bootImage, dependsOn: [readSecret, secretValue], parent: this };
 
         const primary = databaseVm(`${name}-primary`, {
             ...vmArgs,

@@ -31,6 +31,11 @@ const arn = (service: string, resource: string) => `arn:aws:${service}:${region(
 const hex = (key: string, length: number) => hashNumber(key, 2 ** 31).toString(16).padStart(8, "0").repeat(3).slice(0, length);
 const ip = (key: string) => `10.42.${hashNumber(`${key}:a`, 60)}.${2 + hashNumber(`${key}:b`, 250)}`;
 
+/** Secondary IPv4 ranges per mock VPC id; tests add entries (and remove them) to model a VPC with several ranges. */
+export const MOCK_VPC_SECONDARY_CIDRS: Record<string, string[]> = {};
+/** Mock VPCs whose S3 gateway endpoint lookup finds nothing; tests add ids to model a VPC without one. */
+export const MOCK_VPCS_WITHOUT_S3_ENDPOINT = new Set<string>();
+
 export const AWS_STATE: Record<string, StateHook> = {
     "aws:ec2/vpc:Vpc": ({ name }) => ({ arn: arn("ec2", `vpc/vpc-${hex(name, 17)}`), defaultSecurityGroupId: `sg-${hex(`${name}:default`, 17)}` }),
     "aws:ec2/subnet:Subnet": ({ name }) => ({ arn: arn("ec2", `subnet/subnet-${hex(name, 17)}`) }),
@@ -117,7 +122,15 @@ export const AWS_INVOKES: Record<string, InvokeHook> = {
         const s = MOCK_SUBNETS[id] ?? { vpcId: MOCK_VPC, zone: "a", cidr: "10.10.128.0/20" };
         return { id, vpcId: s.vpcId, availabilityZone: `${region()}${s.zone}`, cidrBlock: s.cidr, mapPublicIpOnLaunch: Boolean(s.public) };
     },
-    "aws:ec2/getVpc:getVpc": ({ inputs }) => ({ id: inputs.id, cidrBlock: "10.10.0.0/16" }),
+    "aws:ec2/getVpc:getVpc": ({ inputs }) => ({
+        id: inputs.id,
+        cidrBlock: "10.10.0.0/16",
+        cidrBlockAssociations: ["10.10.0.0/16", ...(MOCK_VPC_SECONDARY_CIDRS[String(inputs.id)] ?? [])].map((cidrBlock, i) => ({ associationId: `vpc-cidr-assoc-${i}`, cidrBlock, state: "associated" })),
+    }),
+    "aws:ec2/getVpcEndpoint:getVpcEndpoint": ({ inputs }) => {
+        if (MOCK_VPCS_WITHOUT_S3_ENDPOINT.has(String(inputs.vpcId))) throw new Error("no matching EC2 VPC Endpoint found");
+        return { id: "vpce-0123456789abcdef0", vpcId: inputs.vpcId, serviceName: inputs.serviceName, vpcEndpointType: "Gateway", state: "available" };
+    },
     "aws:ec2/getRouteTable:getRouteTable": ({ inputs }) => {
         const subnet = MOCK_SUBNETS[String(inputs.subnetId)];
         const routes = subnet?.public

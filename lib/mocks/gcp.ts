@@ -71,7 +71,9 @@ export const GCP_STATE: Record<string, StateHook> = {
 export const GCP_INVOKES: Record<string, InvokeHook> = {
     "gcp:compute/getZones:getZones": ({ inputs }) => {
         const region = String(inputs.region ?? "europe-west1");
-        return { names: ["b", "c", "d"].map((z) => `${region}-${z}`), region, project: inputs.project ?? MOCK_PROJECT, id: region };
+        // us-central1 has four zones, listed out of order: what position-based and surge logic must cope with.
+        const zones = region === "us-central1" ? ["f", "a", "c", "b"] : ["b", "c", "d"];
+        return { names: zones.map((z) => `${region}-${z}`), region, project: inputs.project ?? MOCK_PROJECT, id: region };
     },
     "gcp:compute/getImage:getImage": ({ inputs }) => {
         const name = `${inputs.family ?? inputs.name}-v20261101`;

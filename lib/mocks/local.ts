@@ -22,6 +22,9 @@ export const LOCAL_STATE: Record<string, StateHook> = {
     "kubernetes:apps/v1:StatefulSet": ({ inputs }) => ({ status: { replicas: inputs.spec?.replicas ?? 1, readyReplicas: inputs.spec?.replicas ?? 1 } }),
     "kubernetes:apps/v1:Deployment": ({ inputs }) => ({ status: { replicas: inputs.spec?.replicas ?? 1, availableReplicas: inputs.spec?.replicas ?? 1 } }),
     // Not Docker or Kubernetes, but every self-hosted placement reads it back into connection strings.
+    "random:index/randomId:RandomId": ({ name, inputs }) => ({
+        hex: hashNumber(name, 2 ** 32).toString(16).padStart(Number(inputs.byteLength ?? 4) * 2, "0").slice(0, Number(inputs.byteLength ?? 4) * 2),
+    }),
     "random:index/randomPassword:RandomPassword": ({ name, inputs }) => ({
         result: `mock${hashNumber(name, 1e9)}${name.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(Number(inputs.length ?? 16), "x").slice(0, Number(inputs.length ?? 16)),
     }),

@@ -52,6 +52,10 @@ describe("aws config: every bad input names the key, the value and the allowed v
         ["rotating master password with baked replicas", { ...managed, aws: { masterPassword: "secretsManager" }, replicas: { kind: "baked", image: "x" } }, [/dbplace:aws.masterPassword is "secretsManager", but baked replicas derive their reader password/]],
         ["unknown masterPassword", { ...managed, aws: { masterPassword: "vault" } }, [/dbplace:aws.masterPassword is "vault"; allowed values: generated, secretsManager/]],
         ["aws key on another cloud", { cloud: "local", placement: "docker", aws: {} }, [/dbplace:aws only applies to cloud "aws"/]],
+        // Source: RDS API CreateDBInstance EngineLifecycleSupport; RDS release calendars (end of standard support).
+        ["postgres 13 on RDS without Extended Support", { ...managed, engineVersion: "13" }, [/dbplace:engineVersion is "13", whose RDS standard support ended on 2026-02-28/, /Use a newer major \(14, 15, 16, 17\)/, /aws.extendedSupport: true/]],
+        ["mysql 8.0 on RDS without Extended Support", { ...managed, engine: "mysql", engineVersion: "8.0" }, [/dbplace:engineVersion is "8.0", whose RDS standard support ended on 2026-07-31/, /8\.4/]],
+        ["extendedSupport on a VM", { ...vm, aws: { extendedSupport: true } }, [/dbplace:aws.extendedSupport only applies to placement managed/]],
         ["baked on VMs with nothing to bake", { ...vm, replicas: { kind: "baked" } }, [/dbplace:replicas.kind is "baked" on placement "vm", but neither replicas.dump nor replicas.image is set/]],
         ["sidecar baked replicas with no cluster", { ...managed, replicas: { kind: "baked", image: "x", mode: "sidecar" } }, [/dbplace:replicas.mode is "sidecar", but with no cluster configured placement "managed" runs baked replicas on VMs/]],
         ["an entry's error names the entry", { ...managed, databases: { orders: { placement: "vm", engine: "mysql", engineVersion: "8.0", highAvailability: true } } }, [/dbplace:databases.orders.highAvailability is true, but standby VMs/]],
@@ -67,7 +71,7 @@ describe("aws config: every bad input names the key, the value and the allowed v
 describe("aws config resolution", () => {
     it("takes the region from aws:region, else AWS_REGION, and defaults the password to generated", () => {
         const [fromConfig] = resolveStack(managed, "dbplace", REGION).databases;
-        assert.deepEqual(fromConfig.aws, { region: "eu-west-1", masterPassword: "generated" });
+        assert.deepEqual(fromConfig.aws, { region: "eu-west-1", masterPassword: "generated", extendedSupport: false });
         const [fromEnv] = resolveStack(managed, "dbplace", { config: {}, env: { AWS_REGION: "us-east-2" } }).databases;
         assert.equal(fromEnv.aws?.region, "us-east-2");
     });
@@ -98,6 +102,7 @@ describe("aws pre-flight: checks that need the AWS API fail before any resource"
         ["a subnet of another VPC", { placement: "managed", network: { existingNetworkId: MOCK_VPC, existingSubnetIds: [A, OTHER_VPC] } }, [/lists subnet-0f5f5f5f5f5f5f5f5, which belongs to vpc-0a9a9a9a9a9a9a9a9, not network.existingNetworkId vpc-0e1e1e1e1e1e1e1e1/]],
         ["reused subnets in one zone with HA", { placement: "vm", highAvailability: true, network: { existingNetworkId: MOCK_VPC, existingSubnetIds: [A, A2] } }, [/dbplace:network.existingSubnetIds are all in eu-west-1a, but highAvailability is true/]],
         ["EKS in two networks", { placement: "cluster", databases: { a: { cluster: { create: true } }, b: { cluster: { create: true }, network: { existingNetworkId: MOCK_VPC, existingSubnetIds: [A, B] } } } }, [/dbplace:cluster.create is true for databases in different networks/]],
+        ["a baked image in the repository this stack creates (empty on the first deploy)", { placement: "vm", replicas: { kind: "baked", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/dbplace/aws-test/app-baked:seed" } }, [/dbplace:replicas.image is "123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/dbplace\/aws-test\/app-baked:seed", in ECR repository dbplace\/aws-test\/app-baked, which this stack creates empty/, /replicas\.dump/]],
         ["aws:region missing on the program path", { "aws:region": "", placement: "managed" }, [/aws:region is not set/]],
     ];
     for (const [title, config, patterns] of cases) {
@@ -145,5 +150,7 @@ describe("aws helpers", () => {
         assert.equal(parameterFamily("mysql", "8.0"), "mysql8.0");
         assert.deepEqual(["t4g.small", "m7g.large", "r7gd.xlarge", "db.r7g.xlarge", "t3.small", "m7i.large"].map(architectureOf), ["arm64", "arm64", "arm64", "arm64", "x86_64", "x86_64"]);
         assert.equal(finalSnapshotName("Prod.EU", "orders"), "dbplace-prod-eu-orders-final");
+        assert.equal(finalSnapshotName("Prod.EU", "orders", "0a1b2c3d"), "dbplace-prod-eu-orders-final-0a1b2c3d");
+        assert.equal(finalSnapshotName("x".repeat(300), "orders", "0a1b2c3d").length, 255);
     });
 });

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { hashNumber } from "../../lib/mocks/state";
 import * as pulumi from "@pulumi/pulumi";
 import { MockRun } from "../../lib/mock-runner";
 import { inventory, ofType, one } from "../helpers/resources";
@@ -9,6 +10,9 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const RECORD = "aws:route53/record:Record";
 const GIB = 1024 ** 3;
 const managed = { placement: "managed" };
+
+/** What the RandomId mock returns for a logical name (lib/mocks/local.ts). */
+const mockHex = (name: string): string => hashNumber(name, 2 ** 32).toString(16).padStart(8, "0").slice(0, 8);
 
 describe("aws/managed placement (RDS)", () => {
     const variants: [string, Record<string, unknown>, Record<string, string[] | undefined>][] = [
@@ -79,8 +83,11 @@ describe("aws/managed placement (RDS)", () => {
             const r = one(run, RDS, "app-primary");
             assert.deepEqual(
                 [r.inputs.backupRetentionPeriod, r.inputs.backupWindow, r.inputs.maintenanceWindow, r.inputs.deletionProtection, r.inputs.skipFinalSnapshot, r.inputs.finalSnapshotIdentifier, r.inputs.deleteAutomatedBackups, r.inputs.copyTagsToSnapshot],
-                [14, "01:30-02:00", "sun:04:00-sun:05:00", true, false, "dbplace-aws-test-app-final", false, true],
+                [14, "01:30-02:00", "sun:04:00-sun:05:00", true, false, `dbplace-aws-test-app-final-${mockHex("app-final-snapshot")}`, false, true],
             );
+            // Paid Extended Support is never a silent default; the setting is create-time only so old instances are not replaced.
+            assert.equal(r.inputs.engineLifecycleSupport, "open-source-rds-extended-support-disabled");
+            assert.ok(r.ignoreChanges.includes("engineLifecycleSupport"));
             assert.ok(r.protect && r.retainOnDelete, "Pulumi must refuse to delete the primary");
             assert.ok(one(run, "random:index/randomPassword:RandomPassword", "app-password").protect);
         });
@@ -144,7 +151,9 @@ describe("aws/managed placement (RDS)", () => {
         const run = await runAws({ ...managed, highAvailability: true, deletionProtection: false });
         const r = one(run, RDS, "app-primary");
         assert.equal(r.inputs.multiAz, true);
-        assert.deepEqual([r.protect, r.inputs.deletionProtection, r.inputs.skipFinalSnapshot, r.inputs.finalSnapshotIdentifier, r.inputs.deleteAutomatedBackups], [false, false, true, undefined, true]);
+        // Unprotected is the one path on which RDS really deletes, so it is the one that must leave a final snapshot.
+        assert.deepEqual([r.protect, r.inputs.deletionProtection, r.inputs.skipFinalSnapshot, r.inputs.deleteAutomatedBackups], [false, false, false, true]);
+        assert.equal(r.inputs.finalSnapshotIdentifier, `dbplace-aws-test-app-final-${mockHex("app-final-snapshot")}`);
         assert.equal(one(run, "aws:kms/key:Key", "app-key").protect, false);
     });
 

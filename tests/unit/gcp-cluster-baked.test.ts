@@ -10,7 +10,7 @@ const GKE = "gcp:container/cluster:Cluster";
 
 describe("gcp/cluster placement", () => {
     it("creates a private, VPC-native GKE cluster with Workload Identity and deploys onto it through its provider", async () => {
-        const result = await run({ placement: "cluster", highAvailability: true, cluster: { create: true }, gcp: { machineType: "e2-standard-8" } });
+        const result = await run({ placement: "cluster", highAvailability: true, cluster: { create: true, apiAllowedCidrs: ["203.0.113.0/24"] }, gcp: { machineType: "e2-standard-8" } });
         const cluster = one(result, GKE, "app-gke-cluster");
         const c = cluster.inputs;
         assert.equal(c.location, "europe-west1", "highAvailability makes the cluster regional");
@@ -20,13 +20,13 @@ describe("gcp/cluster placement", () => {
         assert.equal(c.enableShieldedNodes, true);
         assert.equal(c.datapathProvider, "ADVANCED_DATAPATH", "NetworkPolicies of the in-cluster placement must be enforced");
         assert.deepEqual([c.deletionProtection, cluster.protect], [true, true]);
-        assert.equal(c.network, "projects/acme-test/global/networks/app-network-vpc");
+        assert.equal(c.network, "projects/acme-test/global/networks/network-vpc");
         const pool = one(result, "gcp:container/nodePool:NodePool", "app-gke-nodes").inputs;
         assert.equal(pool.nodeConfig.machineType, "e2-standard-8");
         assert.deepEqual(pool.nodeConfig.workloadMetadataConfig, { mode: "GKE_METADATA" });
         assert.match(pool.nodeConfig.serviceAccount, /^app-gke-[0-9a-f]{6}@acme-test\.iam\.gserviceaccount\.com$/);
         // Nodes have no external IPs and pull postgres/exporter images from public registries: NAT is what lets them.
-        assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "app-network-nat"));
+        assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "network-nat"));
         const k8sProvider = one(result, "pulumi:providers:kubernetes", "app-gke-k8s");
         assert.ok(k8sProvider.secretPaths.includes("kubeconfig"), "the kubeconfig is a secret");
         assert.match(k8sProvider.inputs.kubeconfig.value ?? k8sProvider.inputs.kubeconfig, /command: gke-gcloud-auth-plugin/);
@@ -100,7 +100,7 @@ describe("gcp baked replicas", () => {
         const result = await run({ placement: "vm", replicas: { kind: "baked", count: 2, maxReplicas: 6, image: IMAGE } });
         const mig = one(result, MIG, "app-baked-mig");
         assert.equal(mig.inputs.targetSize, undefined);
-        assert.deepEqual(mig.ignoreChanges, ["targetSize"]);
+        assert.deepEqual(mig.ignoreChanges, ["targetSize", "distributionPolicyZones"]);
         const policy = one(result, "gcp:compute/regionAutoscaler:RegionAutoscaler", "app-baked-autoscaler").inputs.autoscalingPolicy;
         assert.deepEqual([policy.minReplicas, policy.maxReplicas], [2, 6]);
         // The VM's dump bucket is the baker's input: it may read it, nothing more.
@@ -124,7 +124,7 @@ describe("gcp baked replicas", () => {
     });
 
     it("runs them on a created GKE cluster when cluster.create is set, pulling from the stack's registry", async () => {
-        const result = await run({ placement: "managed", cluster: { create: true }, replicas: { kind: "baked", count: 2, image: IMAGE } });
+        const result = await run({ placement: "managed", cluster: { create: true, apiAllowedCidrs: ["203.0.113.0/24"] }, replicas: { kind: "baked", count: 2, image: IMAGE } });
         const got = inventory(result);
         assert.equal(got[MIG], undefined);
         assert.deepEqual(got[GKE], ["app-baked-gke-cluster"]);
@@ -132,7 +132,7 @@ describe("gcp baked replicas", () => {
         const reader = one(result, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "app-baked-registry-reader-0").inputs;
         assert.match(reader.member, /^serviceAccount:app-gke-/);
         // The exporter next to each replica comes from a public registry: the managed network gets NAT for it.
-        assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "app-network-nat"));
+        assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "network-nat"));
         assert.equal(ofType(result, "gcp:monitoring/alertPolicy:AlertPolicy").filter((p) => p.name.endsWith("staleness")).length, 0, "on Kubernetes the cluster placement alerts on staleness");
     });
 });

@@ -30,6 +30,10 @@ describe("gcp config validation: every bad input names the key, the value and th
         ["a perf-optimized tier on Enterprise", { ...managed, gcp: { tier: "db-perf-optimized-N-4", edition: "ENTERPRISE" } }, [/dbplace:gcp.tier is "db-perf-optimized-N-4": db-perf-optimized tiers need gcp.edition ENTERPRISE_PLUS, not ENTERPRISE/]],
         ["an unknown edition", { ...managed, gcp: { edition: "STANDARD" } }, [/dbplace:gcp.edition is "STANDARD"; allowed values: ENTERPRISE, ENTERPRISE_PLUS/]],
         ["REGIONAL on a shared-core tier", { ...managed, highAvailability: true, gcp: { tier: "db-g1-small" } }, [/dbplace:highAvailability is true with shared-core tier "db-g1-small"/, /no SLA/]],
+        ["one backup with PITR on Cloud SQL", { ...managed, backupRetentionDays: 1 }, [/dbplace:backupRetentionDays is 1, but Cloud SQL point-in-time recovery keeps transaction logs for fewer days than it keeps backups/, /allowed values on cloud "gcp" placement "managed": 2-35/]],
+        ["a created GKE cluster with no control-plane ranges", { cloud: "gcp", placement: "cluster", cluster: { create: true } }, [/dbplace:cluster.apiAllowedCidrs is missing, but cluster.create on cloud "gcp"/]],
+        ["a control-plane range that is the internet", { cloud: "gcp", placement: "cluster", cluster: { create: true, apiAllowedCidrs: ["0.0.0.0/0"] } }, [/dbplace:cluster.apiAllowedCidrs.0 is "0.0.0.0\/0": opening a database port to the whole internet/]],
+        ["control-plane ranges without a created cluster", { cloud: "gcp", placement: "cluster", cluster: { context: "x", apiAllowedCidrs: ["10.0.0.0/8"] } }, [/dbplace:cluster.apiAllowedCidrs only applies to cloud "gcp" with cluster.create true/]],
         ["no backups on Cloud SQL", { ...managed, backupRetentionDays: 0 }, [/dbplace:backupRetentionDays is 0, which is out of range on cloud "gcp" placement "managed"/, /allowed values: 1-35/]],
         ["no snapshots on a VM", { ...vm, backupRetentionDays: 0 }, [/dbplace:backupRetentionDays is 0, which is out of range on cloud "gcp" placement "vm" \(a snapshot schedule keeps at least one day/]],
         ["retention above the shared maximum", { ...managed, backupRetentionDays: 36 }, [/dbplace:backupRetentionDays is 36; it must be at most 35/]],
@@ -39,7 +43,7 @@ describe("gcp config validation: every bad input names the key, the value and th
         ["an S3 dump destination", { ...vm, backup: { destination: "s3://dumps" } }, [/dbplace:backup.destination is "s3:\/\/dumps", but VMs on cloud "gcp" write dumps to Cloud Storage; allowed values: pvc/]],
         ["baked replicas with nothing to run", { ...managed, replicas: { kind: "baked" } }, [/dbplace:replicas.kind is "baked" on placement "managed", but neither replicas.dump nor replicas.image is set/]],
         ["sidecar replicas with no cluster", { ...vm, replicas: { kind: "baked", image: "i", mode: "sidecar" } }, [/dbplace:replicas.mode is "sidecar", but with no cluster configured placement "vm" runs baked replicas on VMs/]],
-        ["MySQL HA on a created GKE cluster", { cloud: "gcp", placement: "cluster", engine: "mysql", highAvailability: true, cluster: { create: true } }, [/dbplace:highAvailability is true, but placement "cluster" builds its standby with postgres streaming replication/]],
+        ["MySQL HA on a created GKE cluster", { cloud: "gcp", placement: "cluster", engine: "mysql", highAvailability: true, cluster: { create: true, apiAllowedCidrs: ["203.0.113.0/24"] } }, [/dbplace:highAvailability is true, but placement "cluster" builds its standby with postgres streaming replication/]],
         ["a reused network without a subnet for VMs", { ...vm, network: { existingNetworkId: "platform" } }, [/dbplace:network.existingSubnetIds is missing, but network.existingNetworkId is set and placement "vm" puts VMs in it/]],
         ["a reused network without a subnet for baked-replica VMs", { ...managed, network: { existingNetworkId: "platform" }, replicas: { kind: "baked", image: "i" } }, [/placement "managed" puts baked-replica VMs in it/]],
         ["subnets without their network", { ...managed, network: { existingSubnetIds: ["s"] } }, [/dbplace:network.existingSubnetIds is set without network.existingNetworkId/]],
@@ -96,12 +100,15 @@ describe("gcp config resolution", () => {
             replicaMachineType: "e2-standard-2",
             transactionLogRetentionDays: 7,
         });
+        // The API refuses log retention equal to the backups kept: one day less, then the edition's cap.
+        assert.equal(resolveStack({ ...managed }, "dbplace", ambient).databases[0].gcp?.transactionLogRetentionDays, 6);
+        assert.equal(resolveStack({ ...managed, backupRetentionDays: 3 }, "dbplace", ambient).databases[0].gcp?.transactionLogRetentionDays, 2);
     });
 
-    it("infers Enterprise Plus from a perf-optimized tier and keeps the whole retention as PITR window", () => {
+    it("infers Enterprise Plus from a perf-optimized tier and keeps the retention less a day as PITR window", () => {
         const [db] = resolveStack({ ...managed, backupRetentionDays: 21, gcp: { tier: "db-perf-optimized-N-8" } }, "dbplace", ambient).databases;
         assert.equal(db.gcp?.edition, "ENTERPRISE_PLUS");
-        assert.equal(db.gcp?.transactionLogRetentionDays, 21);
+        assert.equal(db.gcp?.transactionLogRetentionDays, 20);
     });
 
     it("accepts db-n1 tiers for mysql and lets entries override the stack-wide gcp key per field", () => {

@@ -14,10 +14,10 @@ describe("gcp/managed placement (Cloud SQL)", () => {
             [SQL]: ["app-primary"],
             "gcp:sql/database:Database": ["app-db"],
             "gcp:sql/user:User": ["app-user"],
-            "gcp:compute/network:Network": ["app-network-vpc"],
-            "gcp:compute/subnetwork:Subnetwork": ["app-network-subnet"],
-            "gcp:compute/globalAddress:GlobalAddress": ["app-network-psa-range"],
-            "gcp:servicenetworking/connection:Connection": ["app-network-psa"],
+            "gcp:compute/network:Network": ["network-vpc"],
+            "gcp:compute/subnetwork:Subnetwork": ["network-subnet"],
+            "gcp:compute/globalAddress:GlobalAddress": ["network-psa-range"],
+            "gcp:servicenetworking/connection:Connection": ["network-psa"],
             // Cloud SQL needs no egress: no NAT, no router; private IP is governed by the peering, not VPC firewall rules.
             "gcp:compute/routerNat:RouterNat": undefined,
             "gcp:compute/firewall:Firewall": undefined,
@@ -48,27 +48,27 @@ describe("gcp/managed placement (Cloud SQL)", () => {
 
     it("gives the primary and every replica a private IP only, TLS required, after the peering exists", async () => {
         const result = await run({ replicas: { kind: "streaming", count: 2 } });
-        const vpcId = "projects/acme-test/global/networks/app-network-vpc";
+        const vpcId = "projects/acme-test/global/networks/network-vpc";
         for (const instance of ofType(result, SQL)) {
             const ip = instance.inputs.settings.ipConfiguration;
             assert.equal(ip.ipv4Enabled, false, instance.name);
             assert.equal(ip.privateNetwork, vpcId, instance.name);
             assert.equal(ip.sslMode, "ENCRYPTED_ONLY", instance.name);
             assert.equal(ip.authorizedNetworks, undefined, instance.name);
-            assert.ok(instance.dependsOn.includes("app-network-psa"), `${instance.name} must wait for the servicenetworking connection; dependsOn ${instance.dependsOn}`);
+            assert.ok(instance.dependsOn.includes("network-psa"), `${instance.name} must wait for the servicenetworking connection; dependsOn ${instance.dependsOn}`);
         }
-        assert.deepEqual(one(result, "gcp:servicenetworking/connection:Connection", "app-network-psa").inputs.reservedPeeringRanges, ["app-network-psa-range"]);
-        const range = one(result, "gcp:compute/globalAddress:GlobalAddress", "app-network-psa-range").inputs;
+        assert.deepEqual(one(result, "gcp:servicenetworking/connection:Connection", "network-psa").inputs.reservedPeeringRanges, ["network-psa-range"]);
+        const range = one(result, "gcp:compute/globalAddress:GlobalAddress", "network-psa-range").inputs;
         assert.deepEqual([range.purpose, range.addressType, range.network], ["VPC_PEERING", "INTERNAL", vpcId]);
-        assert.equal(one(result, "gcp:compute/subnetwork:Subnetwork", "app-network-subnet").inputs.privateIpGoogleAccess, true);
+        assert.equal(one(result, "gcp:compute/subnetwork:Subnetwork", "network-subnet").inputs.privateIpGoogleAccess, true);
         for (const r of ofType(result, SQL).filter((i) => i.name !== "app-primary")) assert.equal(r.inputs.masterInstanceName, "app-primary");
     });
 
     const ha: [string, Record<string, unknown>, string, Record<string, unknown>][] = [
-        ["postgres zonal", {}, "ZONAL", { pointInTimeRecoveryEnabled: true, binaryLogEnabled: undefined, transactionLogRetentionDays: 7, retainedBackups: 7 }],
-        ["postgres regional", { highAvailability: true, backupRetentionDays: 3 }, "REGIONAL", { pointInTimeRecoveryEnabled: true, transactionLogRetentionDays: 3, retainedBackups: 3 }],
+        ["postgres zonal", {}, "ZONAL", { pointInTimeRecoveryEnabled: true, binaryLogEnabled: undefined, transactionLogRetentionDays: 6, retainedBackups: 7 }],
+        ["postgres regional", { highAvailability: true, backupRetentionDays: 3 }, "REGIONAL", { pointInTimeRecoveryEnabled: true, transactionLogRetentionDays: 2, retainedBackups: 3 }],
         ["mysql regional", { engine: "mysql", highAvailability: true, backupRetentionDays: 30 }, "REGIONAL", { pointInTimeRecoveryEnabled: undefined, binaryLogEnabled: true, transactionLogRetentionDays: 7, retainedBackups: 30 }],
-        ["postgres on Enterprise Plus", { backupRetentionDays: 21, gcp: { tier: "db-perf-optimized-N-4" } }, "ZONAL", { pointInTimeRecoveryEnabled: true, transactionLogRetentionDays: 21, retainedBackups: 21 }],
+        ["postgres on Enterprise Plus", { backupRetentionDays: 21, gcp: { tier: "db-perf-optimized-N-4" } }, "ZONAL", { pointInTimeRecoveryEnabled: true, transactionLogRetentionDays: 20, retainedBackups: 21 }],
     ];
     for (const [title, extra, availability, backup] of ha) {
         it(`sets availability and backups with point-in-time recovery: ${title}`, async () => {

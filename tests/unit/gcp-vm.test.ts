@@ -25,7 +25,7 @@ describe("gcp/vm placement (Compute Engine)", () => {
             "gcp:serviceaccount/account:Account": ["app-sa"],
             "gcp:projects/iAMMember:IAMMember": ["app-sa-logging-logwriter", "app-sa-monitoring-metricwriter"],
             [FIREWALL]: ["app-fw-clients", "app-fw-iap-ssh"],
-            "gcp:compute/routerNat:RouterNat": ["app-network-nat"],
+            "gcp:compute/routerNat:RouterNat": ["network-nat"],
             "gcp:servicenetworking/connection:Connection": undefined,
             [POLICY]: ["app-monitoring-connections", "app-monitoring-cpu", "app-monitoring-disk", "app-monitoring-memory", "app-monitoring-uptime"],
         }],
@@ -65,7 +65,8 @@ describe("gcp/vm placement (Compute Engine)", () => {
             assert.equal(vm.inputs.shieldedInstanceConfig.enableSecureBoot, true);
             assert.match(vm.inputs.serviceAccount.email, /^app-vm-[0-9a-f]{6}@acme-test\.iam\.gserviceaccount\.com$/);
             assert.ok(vm.dependsOn.includes("app-credentials-reader"), "the VM reads its secret at boot: the grant must exist first");
-            assert.deepEqual(vm.ignoreChanges, ["bootDisk.initializeParams.image"]);
+            assert.ok(vm.dependsOn.includes("app-credentials-v"), "the VM reads its secret at boot: the value must exist first");
+            assert.deepEqual(vm.ignoreChanges, ["bootDisk.initializeParams.image", "zone"]);
             assert.match(vm.inputs.bootDisk.initializeParams.image, /projects\/debian-cloud\/global\/images\/debian-12-/);
         }
         const zones = ofType(result, INSTANCE).map((v) => v.inputs.zone);
