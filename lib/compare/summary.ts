@@ -32,7 +32,8 @@ export const DATABASE_SETTINGS: readonly [string, (f: DatabaseFacts) => string][
     ["staleness bound", ({ spec }) => stalenessText(spec)],
     ["network", ({ spec, resources }) => exposureOf(resources, spec).reach],
     ["clients", ({ spec, resources }) => exposureOf(resources, spec).clients.join(", ") || "none"],
-    ["alerts", ({ spec, resources }) => alertsText(alertsOf(resources), spec.alertEmail)],
+    ["alerts", ({ spec, resources }) => alertsCount(alertsOf(resources), spec.alertEmail)],
+    ["alert kinds", ({ resources }) => alertsText(alertsOf(resources))],
     ["protection", ({ spec, resources }) => protectionText(spec, resources)],
     ["resources", ({ resources }) => String(resources.filter((r) => r.custom).length)],
     ["est. cost/month", ({ cost, currency }) => formatCost(cost, currency)],
@@ -90,14 +91,17 @@ function stalenessText(spec: DatabaseSpec): string {
     return r.maxStalenessMinutes === undefined ? `unbounded: no maxStalenessMinutes (${source})` : `≤ ${r.maxStalenessMinutes} min (${source})`;
 }
 
-function alertsText(all: string[], email: string | undefined): string {
+function alertsCount(all: string[], email: string | undefined): string {
+    return all.length === 0 ? "none" : `${all.length} → ${email ?? "no email (alerts still created)"}`;
+}
+
+function alertsText(all: string[]): string {
     if (all.length === 0) return "none";
-    const to = email ? ` → ${email}` : "";
     // Display names often carry the stack and database ("dbplace prod/app: CPU"); the kind follows the last ": ".
     const kinds = all.map((k) => k.slice(k.lastIndexOf(": ") + 1).trim() || k).sort();
     const counts = new Map<string, number>();
     for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
-    return `${kinds.length}${to}: ${[...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(", ")}`;
+    return [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(", ");
 }
 
 function protectionText(spec: DatabaseSpec, resources: readonly PlannedResource[]): string {
