@@ -26,7 +26,7 @@ Options:
   --hide-identical   json: leave out summary rows that are the same in every stack
   --preview          compare \`pulumi preview --json\` plans (needs the pulumi CLI and a login)
   --prices <file>    price table (default data/prices.json)
-  --width <n>        terminal width to fit (default 120, or the terminal's if narrower)
+  --width <n>        terminal width to fit (default 120, or the terminal's or COLUMNS if narrower)
   --color, --no-color  force colour on or off (default: on for a terminal, off with NO_COLOR)
   -h, --help         show this help
 
@@ -81,7 +81,9 @@ async function run(argv: readonly string[], io: CliIo, hooks: CliHooks): Promise
     const comparison = buildComparison(evals, prices, args.preview ? "preview" : "mocks");
     const render = { hideIdentical: args.hideIdentical, all: args.all, resources: args.resources };
     const colour = args.format === "terminal" && !args.out && wantsColour(args.colour, io);
-    const width = args.width ?? (io.isTTY && io.columns ? Math.min(120, Math.max(60, io.columns)) : 120);
+    // A terminal's own width, else COLUMNS (set by shells, honoured when piping), else 120; capped at 120.
+    const columns = io.isTTY && io.columns ? io.columns : Number(io.env.COLUMNS) || undefined;
+    const width = args.width ?? (columns ? Math.min(120, Math.max(60, columns)) : 120);
     const text =
         args.format === "json" ? renderJson(comparison, render)
         : args.format === "markdown" ? renderMarkdown(comparison, render)

@@ -79,6 +79,13 @@ describe("compare CLI: arguments, exit codes and messages", () => {
         assert.match((await compare(["dev", "prod", "--resources"])).out, /Only in some stacks/);
     });
 
+    it("fits COLUMNS when piped, and never splits a word", async () => {
+        const r = await compare(["dev", "prod"], { env: { COLUMNS: "80" } });
+        const lines = r.out.split("\n");
+        assert.deepEqual(lines.filter((l) => [...l].length > 80), []);
+        assert.ok(lines.some((l) => [...l].length > 70), "uses the width it has");
+    });
+
     it("colours on a TTY, but not with NO_COLOR or --no-color", async () => {
         assert.ok((await compare(["dev", "prod"], { isTTY: true })).out.includes(ESC));
         assert.ok(!(await compare(["dev", "prod"], { isTTY: true, env: { NO_COLOR: "1" } })).out.includes(ESC));

@@ -26,16 +26,3 @@ export function formatCost(e: CostEstimate, currency: string): string {
     if (mainUnpriced(e)) return `incomplete: ${n} unpriced, no total`;
     return `incomplete: ${money(e.known, currency)} + ${n} unpriced`;
 }
-
-/** The sentence under the cost table: every missing item named. */
-export function describeCost(e: CostEstimate, currency: string): string {
-    const items = unpricedItems(e);
-    if (items.length === 0) return formatCost(e, currency);
-    const head = `incomplete: ${items.length} item${items.length > 1 ? "s" : ""} unpriced: ${items.join(", ")}`;
-    return mainUnpriced(e) ? `${head}; no total (a database server's compute is unpriced)` : `${head}; priced part ${money(e.known, currency)}`;
-}
-
-/** Totals can be subtracted only when both are complete apart from cluster capacity. */
-export function comparable(e: CostEstimate): boolean {
-    return e.unpriced.length === 0;
-}

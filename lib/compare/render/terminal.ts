@@ -18,8 +18,9 @@ export function renderTerminal(c: Comparison, opts: RenderOptions & { colour: bo
     const w = opts.width;
     const stacks = c.stacks.map((s) => s.name);
     const para = (text: string, indent = "") => wrap(text, w - indent.length).map((l) => indent + l);
-    const out: string[] = [...para(`dbplace compare: ${stacks.join(", ")}`).map(p.bold), ...para(sourceLine(c))];
-    out.push(...para(opts.all ? "Every setting, per database (--all)." : "Only what differs, per database. --all: identical rows too; --resources: the resource-level diff.").map(p.dim), "");
+    const source = c.source === "mocks" ? "Offline, under Pulumi mocks." : sourceLine(c);
+    const scope = opts.all ? "Every setting, per database." : "Showing what differs; --all: every row; --resources: the resource diff.";
+    const out: string[] = [...para(`dbplace compare: ${stacks.join(", ")}`).map(p.bold), ...para(`${source} ${scope}`).map(p.dim), ""];
 
     const sections = databaseSections(c, Boolean(opts.all));
     const widest = Math.max(...sections.map((s) => s.present.length), 1);
@@ -27,7 +28,7 @@ export function renderTerminal(c: Comparison, opts: RenderOptions & { colour: bo
     const labels = stackLabels(stacks, stacks.every((s) => len(s) <= colWidth));
     const lettered = stacks.some((s) => labels.get(s) !== s);
 
-    out.push(...para(`STACKS AND MONTHLY COST  estimate from on-demand list prices, dated per entry in data/prices.json${lettered ? "; tables use the letters" : ""}`).map((l, i) => (i === 0 ? p.bold(l) : l)));
+    out.push(...para(`STACKS AND MONTHLY COST  estimate: on-demand list prices dated per entry in data/prices.json, before data transfer, usage-billed charges and discounts (all ${c.cost.excludes.length} exclusions and sources: --format json)${lettered ? "; tables use the letters" : ""}`).map((l, i) => (i === 0 ? p.bold(l) : l)));
     const costs = new Map(stackCosts(c).map((s) => [s.stack, s]));
     for (const s of c.stacks) {
         const head = `${lettered ? `${labels.get(s.name)} ` : ""}${s.name}: `;
@@ -40,7 +41,7 @@ export function renderTerminal(c: Comparison, opts: RenderOptions & { colour: bo
         const size = `${s.databases.length} db${s.databases.length === 1 ? "" : "s"}, ${s.resourceCount} resources`;
         out.push(...hanging(`${head}${size}; ${cost?.text ?? "no estimate"}${versus}`, len(head), w, "  "));
     }
-    out.push(...para(`Not included: ${c.cost.excludes.length} kinds of charge (data transfer, usage, discounts…); the list and every source: --format json.`, "  ").map(p.dim), "");
+    out.push("");
 
     for (const section of sections) out.push(...databaseTable(section, labels, w, p), "");
     if (opts.resources) out.push(...renderResources(c, stacks, w, p));

@@ -60,7 +60,7 @@ export function describeDetail(d: CostDetail, currency: string): string {
     }
     const listed = [...byRegion].map(([region, items]) => (region ? `${region}: ${items.join(", ")}` : items.join(", "))).join("; ");
     const head = `incomplete: ${d.unpriced.length} item${d.unpriced.length > 1 ? "s" : ""} unpriced (${listed})`;
-    return d.totalShown ? `${head}; priced part ${money(d.known, currency)}` : `${head}; no total (a database server's compute is unpriced)`;
+    return d.totalShown ? `${head}; priced part ${money(d.known, currency)}` : `${head}; no total (server compute unpriced)`;
 }
 
 export function stackCosts(c: Comparison): StackCost[] {
