@@ -48,7 +48,7 @@ function resourceDetails(c: Comparison, room: number): string {
     const partial = c.resources.filter((r) => r.absentFrom.length > 0);
     const changed = c.resources.filter((r) => r.inputs.length > 0);
     const blocks: string[] = [`### Resources: ${c.resources.length} differ, ${c.identicalResources} identical`, ""];
-    const note = (cut: string[]) => `_Cut to stay under GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit: ${cut.join("; ")}. \`npm run compare -- --format markdown --out FILE\` has everything._\n`;
+    const note = (cut: string[]) => `_Cut to stay under GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit: ${cut.join("; ")}. \`npm run compare -- --resources\` or \`--format json\` has everything._\n`;
     const reserve = 400;
     let used = blocks.join("\n").length;
     const cut: string[] = [];
