@@ -86,7 +86,7 @@ async function main(): Promise<number> {
     }
     const [comparison, compare] = await timed(async () => buildComparison(evals, prices));
     const [, render] = await timed(async () => {
-        renderTerminal(comparison, { hideIdentical: false, colour: false, width: 120 });
+        renderTerminal(comparison, { hideIdentical: false, colour: false, width: 120, resources: true });
         renderMarkdown(comparison, { hideIdentical: false });
         renderJson(comparison, { hideIdentical: false });
         renderHtml(comparison, evals.map(topologyOf), { hideIdentical: false });

@@ -21,10 +21,12 @@ monthly cost, and the resources each stack would register. Offline by default (P
 Options:
   --format <f>       terminal (default), markdown, json or html
   --out <file>       write to a file instead of stdout
-  --hide-identical   leave out summary rows that are the same in every stack
+  --all              also show settings that are the same in every stack that has the database
+  --resources        also show the resource-level diff (terminal)
+  --hide-identical   json: leave out summary rows that are the same in every stack
   --preview          compare \`pulumi preview --json\` plans (needs the pulumi CLI and a login)
   --prices <file>    price table (default data/prices.json)
-  --width <n>        terminal width to fit (default 120, or the terminal's if narrower)
+  --width <n>        terminal width to fit (default 120, or the terminal's or COLUMNS if narrower)
   --color, --no-color  force colour on or off (default: on for a terminal, off with NO_COLOR)
   -h, --help         show this help
 
@@ -77,9 +79,11 @@ async function run(argv: readonly string[], io: CliIo, hooks: CliHooks): Promise
 
     const evals: StackEval[] = args.preview ? evaluateWithPreview(stacks, { env: io.env }) : await evaluateStacks(stacks, hooks);
     const comparison = buildComparison(evals, prices, args.preview ? "preview" : "mocks");
-    const render = { hideIdentical: args.hideIdentical };
+    const render = { hideIdentical: args.hideIdentical, all: args.all, resources: args.resources };
     const colour = args.format === "terminal" && !args.out && wantsColour(args.colour, io);
-    const width = args.width ?? (io.isTTY && io.columns ? Math.min(120, Math.max(60, io.columns)) : 120);
+    // A terminal's own width, else COLUMNS (set by shells, honoured when piping), else 120; capped at 120.
+    const columns = io.isTTY && io.columns ? io.columns : Number(io.env.COLUMNS) || undefined;
+    const width = args.width ?? (columns ? Math.min(120, Math.max(60, columns)) : 120);
     const text =
         args.format === "json" ? renderJson(comparison, render)
         : args.format === "markdown" ? renderMarkdown(comparison, render)
@@ -110,6 +114,8 @@ interface Args {
     format: Format;
     out?: string;
     hideIdentical: boolean;
+    all: boolean;
+    resources: boolean;
     preview: boolean;
     prices?: string;
     width?: number;
@@ -127,6 +133,8 @@ function parse(argv: readonly string[]): Args {
                 format: { type: "string", short: "f" },
                 out: { type: "string", short: "o" },
                 "hide-identical": { type: "boolean" },
+                all: { type: "boolean" },
+                resources: { type: "boolean" },
                 preview: { type: "boolean" },
                 prices: { type: "string" },
                 width: { type: "string" },
@@ -151,6 +159,8 @@ function parse(argv: readonly string[]): Args {
         format,
         out: v.out,
         hideIdentical: Boolean(v["hide-identical"]),
+        all: Boolean(v.all),
+        resources: Boolean(v.resources),
         preview: Boolean(v.preview),
         prices: v.prices,
         width,

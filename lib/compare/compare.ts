@@ -1,4 +1,5 @@
-import { addEstimates, CostEstimate, emptyEstimate, estimateCost, formatCost } from "./cost";
+import { addEstimates, CostEstimate, emptyEstimate, estimateCost } from "./cost/estimate";
+import { formatCost, mainUnpriced, unpricedItems } from "./cost/format";
 import { cmp, diffResources } from "./diff";
 import { Cells, Comparison, COMPARE_JSON_VERSION, CostDetail, StackEval, SummaryRow } from "./model";
 import { PriceTable } from "./prices";
@@ -29,15 +30,14 @@ export function buildComparison(evals: readonly StackEval[], prices: PriceTable,
             const resources = e.resources.filter((r) => owner.get(r) === spec.name);
             const cost = estimateCost(resources, prices, withRegion(e.providerConfig, spec.aws?.region ?? spec.gcp?.region, spec.cloud));
             perDb.set(spec.name, { spec, resources, cost, currency: prices.currency });
-            costs.push(detail(e.stack, spec.name, cost));
+            costs.push(detail(e.stack, spec.name, cost, prices.currency));
             total = addEstimates(total, cost);
         }
         const shared = estimateCost(e.resources.filter((r) => owner.get(r) === null), prices, e.providerConfig);
-        if (shared.items.length + shared.unknown.length + shared.usageBased.length > 0) costs.push(detail(e.stack, SHARED_SCOPE, shared));
+        if (shared.items.length + shared.unpriced.length + shared.clusterCapacity.length + shared.usageBased.length > 0) costs.push(detail(e.stack, SHARED_SCOPE, shared, prices.currency));
         total = addEstimates(total, shared);
-        total.known = Math.round(total.known * 100) / 100;
         totals.set(e.stack, total);
-        costs.push(detail(e.stack, TOTAL_SCOPE, total));
+        costs.push(detail(e.stack, TOTAL_SCOPE, total, prices.currency));
     }
 
     const ok = evals.filter((e) => !e.error).map((e) => e.stack);
@@ -92,8 +92,20 @@ function withRegion(config: Record<string, string>, region: string | undefined, 
     return region && !config[key] ? { ...config, [key]: region } : config;
 }
 
-function detail(stack: string, scope: string, e: CostEstimate): CostDetail {
-    return { stack, scope, known: e.known, complete: e.unknown.length === 0, unknown: [...e.unknown].sort(cmp), usageBased: [...e.usageBased].sort(cmp), items: e.items };
+function detail(stack: string, scope: string, e: CostEstimate, currency: string): CostDetail {
+    const unknown = [...e.unpriced.map((u) => `${u.resource}: ${u.item}: ${u.why}`), ...e.clusterCapacity.map((r) => `${r}: runs on existing cluster capacity`)].sort(cmp);
+    return {
+        stack,
+        scope,
+        known: e.known,
+        complete: unknown.length === 0,
+        totalShown: !mainUnpriced(e),
+        text: formatCost(e, currency),
+        unknown,
+        unpriced: unpricedItems(e),
+        usageBased: [...e.usageBased].sort(cmp),
+        items: e.items,
+    };
 }
 
 function scopeOrder(scope: string): number {

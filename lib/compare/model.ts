@@ -82,7 +82,7 @@ export interface CostNote {
     label: string;
     currency: string;
     asOf: string;
-    sources: { what: string; url: string }[];
+    sources: { id: string; what: string; url: string }[];
     excludes: string[];
 }
 
@@ -95,7 +95,14 @@ export interface CostDetail {
     known: number;
     /** True when nothing was unknown: `known` is then the whole estimate. */
     complete: boolean;
+    /** False when a database server's compute is unpriced: `known` is then no total at all. */
+    totalShown: boolean;
+    /** The cell text: "$1,234.56", "incomplete: $12.00 + 2 unpriced", "incomplete: 3 unpriced, no total". */
+    text: string;
+    /** "<resource>: <why>" for each part that could not be priced, and each workload on existing cluster capacity. */
     unknown: string[];
+    /** Distinct missing price items ("rds:postgres:db.m7g.large in aws/eu-west-1"). */
+    unpriced: string[];
     usageBased: string[];
     items: { resource: string; what: string; monthly: number }[];
 }

@@ -6,8 +6,15 @@ import { CompareError, EXIT } from "./model";
 
 export const DEFAULT_PRICES = path.join(PROJECT_ROOT, "data", "prices.json");
 
-/** null = "we list it but have no trustworthy figure": shown as unknown, like a missing key. */
-const priceMap = z.record(z.string(), z.number().nonnegative().nullable());
+/**
+ * One dated, sourced figure; `usd: null` says no trustworthy figure was found and `why` says so. A key
+ * that is absent is a gap in the table (the coverage test fails on it); a null is a recorded gap.
+ */
+const priceEntry = z.union([
+    z.object({ usd: z.number().nonnegative(), src: z.string().min(1), date: z.string().regex(/^\d{4}(-\d{2})?(-\d{2})?$/) }).strict(),
+    z.object({ usd: z.null(), why: z.string().min(1) }).strict(),
+]);
+const priceMap = z.record(z.string(), priceEntry);
 
 const priceTableSchema = z.object({
     schema: z.literal(1),
@@ -16,7 +23,7 @@ const priceTableSchema = z.object({
     asOf: z.string().min(1),
     checked: z.string().optional(),
     hoursPerMonth: z.number().positive(),
-    sources: z.array(z.object({ what: z.string(), url: z.string() })).min(1),
+    sources: z.array(z.object({ id: z.string().min(1), what: z.string(), url: z.string() })).min(1),
     excludes: z.array(z.string()),
     regions: z.record(z.string().regex(/^(aws|gcp)\/[a-z0-9-]+$/, "region keys look like aws/us-east-1 or gcp/us-central1"), z.object({ hourly: priceMap, monthly: priceMap })),
     resourceTypes: z.object({
@@ -50,7 +57,22 @@ export function loadPrices(file = DEFAULT_PRICES): PriceTable {
         const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(top level)"}: ${i.message}`);
         throw new CompareError(`the price table ${shown} cannot be used: ${issues.join("; ")}. See data/README.md for its shape.`, EXIT.environment);
     }
+    const ids = new Set(parsed.data.sources.map((s) => s.id));
+    for (const [region, kinds] of Object.entries(parsed.data.regions)) {
+        for (const [kind, entries] of Object.entries(kinds)) {
+            for (const [key, e] of Object.entries(entries)) {
+                if ("src" in e && !ids.has(e.src)) throw new CompareError(`the price table ${shown} cannot be used: regions.${region}.${kind}.${key}: source "${e.src}" is not in sources[].id. See data/README.md for its shape.`, EXIT.environment);
+            }
+        }
+    }
     return parsed.data;
+}
+
+export type PriceEntry = z.infer<typeof priceEntry>;
+
+/** The entry for a key in a region: a figure, a recorded gap (null with why), or undefined when absent. */
+export function priceEntryOf(table: PriceTable, region: string, kind: "hourly" | "monthly", key: string): PriceEntry | undefined {
+    return table.regions[region]?.[kind][key];
 }
 
 /** Glob with a trailing `*` only: `aws:iam/*` matches every IAM type. */

@@ -1,6 +1,9 @@
 import { DatabaseSpec } from "../../components/config";
-import { CostEstimate, formatCost } from "./cost";
-import { alertsOf, exposureOf, pitrOf } from "./exposure";
+import { CostEstimate } from "./cost/estimate";
+import { formatCost } from "./cost/format";
+import { backupsOf } from "./facts/backups";
+import { encryptionOf, haOf } from "./facts/durability";
+import { alertsOf, exposureOf } from "./facts/exposure";
 import { PlannedResource } from "./model";
 import { get } from "./resources";
 
@@ -18,21 +21,19 @@ export interface DatabaseFacts {
 
 /** Row order of the summary; the label is the part after `db/`. */
 export const DATABASE_SETTINGS: readonly [string, (f: DatabaseFacts) => string][] = [
-    ["cloud", ({ spec }) => spec.cloud],
-    ["placement", ({ spec }) => spec.placement],
+    ["placement", ({ spec }) => `${spec.placement} on ${spec.cloud}`],
     ["engine", ({ spec }) => `${spec.engine} ${spec.engineVersion}`],
     ["size", ({ spec, resources }) => sizeText(spec, resources)],
-    ["HA", ({ spec }) => (spec.highAvailability ? "yes" : "no")],
-    // The docker placement is a laptop/CI convenience with no dump job: say so rather than echo config.
-    ["backups", ({ spec }) => (spec.placement === "docker" ? "none (dump on demand: npm run bake -- --from-master)" : `cron ${spec.backup.schedule} → ${spec.backup.destination}`)],
-    ["retention", ({ spec }) => (spec.placement === "docker" ? "n/a" : spec.backupRetentionDays === 1 ? "1 day" : `${spec.backupRetentionDays} days`)],
-    ["PITR", ({ spec, resources }) => pitrOf(resources, spec)],
+    ["HA", ({ spec, resources }) => haOf(resources, spec)],
+    ["backups", ({ spec, resources }) => backupsOf(resources, spec).backups],
+    ["PITR", ({ spec, resources }) => backupsOf(resources, spec).pitr],
+    ["encryption", ({ spec, resources }) => encryptionOf(resources, spec)],
     ["replicas", ({ spec }) => replicasText(spec)],
     ["staleness bound", ({ spec }) => stalenessText(spec)],
     ["network", ({ spec, resources }) => exposureOf(resources, spec).reach],
     ["clients", ({ spec, resources }) => exposureOf(resources, spec).clients.join(", ") || "none"],
-    ["alerts", ({ resources }) => alertsText(alertsOf(resources))],
-    ["alert email", ({ spec }) => spec.alertEmail ?? "none"],
+    ["alerts", ({ spec, resources }) => alertsCount(alertsOf(resources), spec.alertEmail)],
+    ["alert kinds", ({ resources }) => alertsText(alertsOf(resources))],
     ["protection", ({ spec, resources }) => protectionText(spec, resources)],
     ["resources", ({ resources }) => String(resources.filter((r) => r.custom).length)],
     ["est. cost/month", ({ cost, currency }) => formatCost(cost, currency)],
@@ -90,13 +91,17 @@ function stalenessText(spec: DatabaseSpec): string {
     return r.maxStalenessMinutes === undefined ? `unbounded: no maxStalenessMinutes (${source})` : `≤ ${r.maxStalenessMinutes} min (${source})`;
 }
 
+function alertsCount(all: string[], email: string | undefined): string {
+    return all.length === 0 ? "none" : `${all.length} → ${email ?? "no email (alerts still created)"}`;
+}
+
 function alertsText(all: string[]): string {
     if (all.length === 0) return "none";
     // Display names often carry the stack and database ("dbplace prod/app: CPU"); the kind follows the last ": ".
     const kinds = all.map((k) => k.slice(k.lastIndexOf(": ") + 1).trim() || k).sort();
     const counts = new Map<string, number>();
     for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
-    return `${kinds.length}: ${[...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(", ")}`;
+    return [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(", ");
 }
 
 function protectionText(spec: DatabaseSpec, resources: readonly PlannedResource[]): string {

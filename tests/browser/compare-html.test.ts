@@ -14,9 +14,12 @@ import { listStacks } from "../../lib/stacks";
 /**
  * Opens `npm run compare -- --format html` for the example stacks in headless Chromium (Debian's
  * package: `apt-get install -y chromium`; CHROMIUM_PATH overrides) and checks what a reader sees:
- * one diagram per stack with a database node per database, no request leaving the file, and the
- * "hide identical rows" switch working.
+ * one diagram per stack with a database node per database, no request leaving the file, the
+ * "hide identical rows" switch working, a cost breakdown per stack, and, at 1280 and 390 px wide,
+ * no element wider than the page or its own box (screenshots of both widths go to SCREENSHOT_DIR,
+ * default out/screenshots/).
  */
+const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? path.resolve(__dirname, "../../out/screenshots");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
@@ -63,6 +66,48 @@ describe("compare --format html in a browser", () => {
         assert.deepEqual(requests.filter((u) => !u.startsWith("file://")), [], "the page is self-contained");
         await page.close();
     });
+
+    it("shows a cost breakdown per evaluated stack, with its unpriced items", async () => {
+        const page = await browser.newPage();
+        await page.goto(`file://${html}`);
+        const sections = await page.$$eval("section.cost[data-stack]", (els) => els.map((e) => e.getAttribute("data-stack")));
+        assert.deepEqual(sections, comparison.stacks.filter((s) => s.status === "ok").map((s) => s.name));
+        const prod = comparison.costs.find((d) => d.stack === "aws-prod" && d.scope === "(total)")!;
+        const unpriced = await page.$$eval(`section.cost[data-stack="aws-prod"] tr.unpriced`, (rows) => rows.length);
+        assert.ok(unpriced >= prod.unpriced.length, `aws-prod lists its ${prod.unpriced.length} unpriced items`);
+        await page.close();
+    });
+
+    for (const width of [1280, 390]) {
+        it(`nothing overflows its box at ${width} px wide (screenshot in ${path.relative(process.cwd(), SCREENSHOT_DIR)})`, async () => {
+            const page = await browser.newPage({ viewport: { width, height: 900 } });
+            await page.goto(`file://${html}`);
+            // Runs in the page, where the DOM exists; the project compiles without the DOM lib.
+            const problems: string[] = await page.evaluate(`(() => {
+                const out = [];
+                const doc = document.documentElement;
+                if (doc.scrollWidth > doc.clientWidth + 1) out.push("page scrolls sideways: " + doc.scrollWidth + " > " + doc.clientWidth);
+                for (const el of document.querySelectorAll("body *")) {
+                    if (el.closest("svg") || el.tagName === "SCRIPT" || el.tagName === "STYLE") continue;
+                    if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === "visible" && el.clientWidth > 0) out.push(el.tagName + "." + el.className + " content " + el.scrollWidth + " > box " + el.clientWidth + ": " + (el.textContent || "").slice(0, 60));
+                    const r = el.getBoundingClientRect();
+                    if (r.right > doc.clientWidth + 1) out.push(el.tagName + "." + el.className + " ends at " + Math.round(r.right) + " past the page " + doc.clientWidth);
+                }
+                for (const g of document.querySelectorAll("svg g.node")) {
+                    const box = g.querySelector("rect").getBBox();
+                    for (const t of g.querySelectorAll("text")) {
+                        const b = t.getBBox();
+                        if (b.width > 0 && (b.x < box.x - 1 || b.x + b.width > box.x + box.width + 1)) out.push("svg text outside its box in " + (g.getAttribute("data-database") || g.getAttribute("class")) + ": " + t.textContent.slice(0, 40));
+                    }
+                }
+                return out;
+            })()`);
+            fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+            await page.screenshot({ path: path.join(SCREENSHOT_DIR, `compare-${width}.png`), fullPage: true });
+            assert.deepEqual(problems.slice(0, 10), [], `${problems.length} overflow(s) at ${width} px`);
+            await page.close();
+        });
+    }
 
     it("hides identical rows with the switch", async () => {
         const page = await browser.newPage();

@@ -44,8 +44,8 @@ describe("compare CLI: arguments, exit codes and messages", () => {
     it("still compares the valid stacks when one config is invalid, and exits 1", async () => {
         const r = await compare(["dev", "prod", "broken"]);
         assert.equal(r.code, 1);
-        assert.match(r.out, /app\/placement\s+│ docker\s+│ managed/);
-        assert.match(r.out.replace(/(\s|│)+/g, " "), /Invalid configuration: dbplace:placement is "vm"/);
+        assert.match(r.out, /^\* placement\s+│ docker on local\s+│ managed on aws\s*$/m);
+        assert.match(r.out.replace(/(\s|│)+/g, " "), /broken: NOT EVALUATED: Invalid configuration: dbplace:placement is "vm"/);
         assert.match(r.err, /1 of 3 stacks could not be evaluated: broken \(invalid config\)/);
         noTrace(r);
     });
@@ -63,8 +63,27 @@ describe("compare CLI: arguments, exit codes and messages", () => {
         assert.ok(!r.out.includes(ESC), "no escape codes when not a TTY");
         const long = r.out.split("\n").filter((l) => [...l].length > 120 && !/^(Sources|Not included|Est\.)/.test(l));
         assert.deepEqual(long, []);
-        assert.match(r.out, /^\* app\/placement/m);
-        assert.match(r.out, /^ {2}app\/engine/m);
+        assert.match(r.out, /^\* placement/m);
+        assert.doesNotMatch(r.out, /^ {2}engine/m, "identical rows only with --all");
+        assert.match((await compare(["dev", "prod", "--all"])).out, /^ {2}engine\s+│ postgres 17\s+│ postgres 17$/m);
+    });
+
+    it("two stacks: a two-column diff per database, one that only one stack has as a paragraph, costs and their difference", async () => {
+        const r = await compare(["dev", "prod"]);
+        assert.match(r.out, /^app {2}in every stack$/m);
+        assert.match(r.out, /^ {18}│ dev\s+│ prod$/m);
+        assert.match(r.out, /^billing {2}in 1 of 2: prod\n {2}placement: managed on aws · engine: postgres 17/m);
+        assert.match(r.out, /^ {2}dev: 1 db, 5 resources; \$0\.00$/m);
+        assert.match(r.out, /^ {2}prod: 2 dbs, 9 resources; incomplete: 1 item unpriced \(aws\/us-east-1: rds:postgres:db\.m7g\.large\); no total/m);
+        assert.doesNotMatch(r.out, /Only in some stacks/);
+        assert.match((await compare(["dev", "prod", "--resources"])).out, /Only in some stacks/);
+    });
+
+    it("fits COLUMNS when piped, and never splits a word", async () => {
+        const r = await compare(["dev", "prod"], { env: { COLUMNS: "80" } });
+        const lines = r.out.split("\n");
+        assert.deepEqual(lines.filter((l) => [...l].length > 80), []);
+        assert.ok(lines.some((l) => [...l].length > 70), "uses the width it has");
     });
 
     it("colours on a TTY, but not with NO_COLOR or --no-color", async () => {
@@ -89,7 +108,7 @@ describe("compare CLI: arguments, exit codes and messages", () => {
             assert.equal(r.out, "");
             assert.ok(fs.statSync(file).size > 500, `${format} written`);
         }
-        assert.match(fs.readFileSync(path.join(dir, "out.markdown"), "utf8"), /\| \*\*app\/placement\*\* \| \*\*docker\*\* \| \*\*managed\*\* \|/);
+        assert.match(fs.readFileSync(path.join(dir, "out.markdown"), "utf8"), /\| \*\*placement\*\* \| \*\*docker on local\*\* \| \*\*managed on aws\*\* \|/);
     });
 
     it("--help prints usage and exits 0", async () => {

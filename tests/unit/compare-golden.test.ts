@@ -7,7 +7,7 @@ import { Comparison, StackEval } from "../../lib/compare/model";
 import { loadPrices } from "../../lib/compare/prices";
 import { renderHtml } from "../../lib/compare/render/html";
 import { renderJson } from "../../lib/compare/render/json";
-import { renderMarkdown } from "../../lib/compare/render/markdown";
+import { GITHUB_COMMENT_LIMIT, renderMarkdown } from "../../lib/compare/render/markdown";
 import { renderTerminal } from "../../lib/compare/render/terminal";
 import { topologyOf } from "../../lib/compare/topology";
 import { listStacks } from "../../lib/stacks";
@@ -47,17 +47,30 @@ describe("compare: golden output for the example stacks", function () {
         c = buildComparison(evals, loadPrices());
     });
 
-    it("terminal (no colour, 120 columns)", () => golden("examples.txt", renderTerminal(c, { hideIdentical: false, colour: false, width: 120 })));
-    for (const width of [120, 80]) {
-        it(`every terminal line fits ${width} columns, whatever the number of stacks`, () => {
-            const wide = renderTerminal(c, { hideIdentical: false, colour: false, width })
-                .split("\n")
-                .filter((l) => [...l].length > width);
-            assert.deepEqual(wide, []);
+    const terminal = (width: number, extra: { all?: boolean; resources?: boolean } = {}) => renderTerminal(c, { hideIdentical: false, colour: false, width, ...extra });
+    it("terminal (no colour, 120 columns)", () => golden("examples.txt", terminal(120)));
+    it("terminal (80 columns)", () => golden("examples.80.txt", terminal(80)));
+    it("terminal --all", () => golden("examples.all.txt", terminal(120, { all: true })));
+
+    for (const [width, most] of [[120, 150], [80, 200]]) {
+        it(`the default view fits ${width} columns in at most ${most} lines`, () => {
+            const lines = terminal(width).trimEnd().split("\n");
+            assert.ok(lines.length <= most, `${lines.length} lines`);
+            assert.deepEqual(lines.filter((l) => [...l].length > width), []);
+        });
+        it(`no word is split across lines at ${width} columns: every word is whole, or ends in "…"`, () => {
+            // At 400 columns nothing wraps, so its words are the whole words of the same view.
+            const words = new Set(terminal(400, { resources: true }).split(/[\s│┼─]+/));
+            const split = terminal(width, { resources: true }).split(/[\s│┼─]+/).filter((w) => w && !w.endsWith("…") && !words.has(w));
+            assert.deepEqual([...new Set(split)].slice(0, 20), []);
         });
     }
-    it("terminal --hide-identical", () => golden("examples.hide-identical.txt", renderTerminal(c, { hideIdentical: true, colour: false, width: 120 })));
     it("markdown", () => golden("examples.md", renderMarkdown(c, { hideIdentical: false })));
+    it("markdown fits a GitHub comment, saying what was cut", () => {
+        const md = renderMarkdown(c, { hideIdentical: false });
+        assert.ok(md.length <= GITHUB_COMMENT_LIMIT, `${md.length} characters`);
+        if (c.resources.some((r) => r.inputs.length > 0)) assert.match(md, /Cut to stay under GitHub's|Inputs that differ<\/b> \((\d+) of \1 resources\)/);
+    });
     it("json", () => golden("examples.json", renderJson(c, { hideIdentical: false })));
     it("html", () => golden("examples.html", renderHtml(c, evals.map(topologyOf), { hideIdentical: false })));
 

@@ -5,9 +5,10 @@ import { len, renderTable, wrap } from "../../lib/compare/render/table";
 import { Comparison } from "../../lib/compare/model";
 
 describe("compare: text layout", () => {
-    it("wraps at spaces, commas and slashes and cuts words longer than the width", () => {
+    it("wraps at spaces and shortens a word longer than the width with … instead of splitting it", () => {
         assert.deepEqual(wrap("namespace shop, namespace monitoring", 16), ["namespace shop,", "namespace", "monitoring"]);
-        assert.deepEqual(wrap("aws:cloudwatch/metricAlarm:MetricAlarm", 20), ["aws:cloudwatch/", "metricAlarm:MetricAl", "arm"]);
+        assert.deepEqual(wrap("aws:cloudwatch/metricAlarm:MetricAlarm", 20), ["aws:cloudwatch/metr…"]);
+        assert.deepEqual(wrap("see aws:cloudwatch/metricAlarm:MetricAlarm now", 20), ["see", "aws:cloudwatch/metr…", "now"]);
         assert.deepEqual(wrap("", 10), [""]);
     });
 
@@ -33,7 +34,19 @@ describe("compare: escaping", () => {
 
     it("escapes Markdown table syntax and HTML in values", () => {
         const md = renderMarkdown(c, { hideIdentical: false });
-        assert.ok(md.includes("| **x/alerts** | **1: \\<b\\>\\*Disk\\*\\</b\\> \\| hot** |"), md);
+        assert.ok(md.includes("| alerts | 1: \\<b\\>\\*Disk\\*\\</b\\> \\| hot |"), md);
+    });
+
+    it("stays under the comment limit by cutting resource details, and says what it cut", () => {
+        const big: Comparison = {
+            ...c,
+            resources: Array.from({ length: 400 }, (_, i) => ({ type: "t:x:Y", name: `r${i}`, database: "x", presentIn: ["a|b"], absentFrom: [], inputs: [{ path: "spec.image", values: { "a|b": "v".repeat(150) } }] })),
+        };
+        const md = renderMarkdown(big, { hideIdentical: false, limit: 20_000 });
+        assert.ok(md.length <= 20_000, `${md.length} characters`);
+        assert.match(md, /Cut to stay under GitHub's 65,536-character comment limit: inputs of \d+ of 400 resources\./);
+        assert.match(md, /### x/, "the per-database summary is never cut");
+        assert.doesNotMatch(renderMarkdown(c, { hideIdentical: false }), /Cut to stay/);
     });
 
     it("escapes XML in the SVG", () => {

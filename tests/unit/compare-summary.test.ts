@@ -44,9 +44,10 @@ describe("compare: summary rows from small fake programs", () => {
         assert.equal(cell(c, "app/network", "dev"), "private");
         assert.equal(cell(c, "app/clients", "dev"), "this host (127.0.0.1)");
         assert.equal(cell(c, "app/clients", "prod"), "cidr 10.0.0.0/16");
-        assert.equal(cell(c, "app/alerts", "prod"), "2: CPUUtilization, FreeStorageSpace");
+        assert.equal(cell(c, "app/alerts", "prod"), "2 → no email (alerts still created)");
+        assert.equal(cell(c, "app/alert kinds", "prod"), "CPUUtilization, FreeStorageSpace");
         assert.equal(cell(c, "app/alerts", "dev"), "none");
-        assert.equal(cell(c, "app/PITR", "prod"), "yes (7 days)");
+        assert.equal(cell(c, "app/PITR", "prod"), "yes, RDS, last 7 days");
         assert.equal(cell(c, "app/protection", "prod"), "on (1 protected, provider flag set)");
         assert.equal(cell(c, "app/protection", "dev"), "off (0 protected)");
     });

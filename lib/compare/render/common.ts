@@ -1,8 +1,12 @@
 import { Comparison, ResourceDiff, SummaryRow } from "../model";
 
 export interface RenderOptions {
-    /** Drop summary rows whose value is the same in every stack that evaluated. */
+    /** JSON: drop summary rows whose value is the same in every stack that evaluated. */
     hideIdentical: boolean;
+    /** Terminal and Markdown: show rows that are the same in every stack that has the database. */
+    all?: boolean;
+    /** Terminal: add the resource-level diff. */
+    resources?: boolean;
 }
 
 export function visibleRows(c: Comparison, hideIdentical: boolean): SummaryRow[] {
@@ -20,7 +24,7 @@ export function costFootnote(c: Comparison): string[] {
     const k = c.cost;
     return [
         `Est. monthly cost is an ${k.label}; prices as of ${k.asOf} (data/prices.json).`,
-        `Not included: ${k.excludes.join("; ")}. "unknown" = no trustworthy price; never extrapolated.`,
+        `Not included: ${k.excludes.join("; ")}. A missing figure makes the estimate "incomplete" and is named; nothing is extrapolated from another region or size.`,
         `Sources: ${k.sources.map((s) => s.url).join(" ")}`,
     ];
 }

@@ -1,12 +1,19 @@
 import { Comparison } from "../model";
 import { StackTopology } from "../topology";
 import { costFootnote, RenderOptions, resourceHeading, sourceLine, visibleRows } from "./common";
+import { renderCostBreakdown } from "./html-cost";
 import { renderTopologySvg, x } from "./svg";
 
 const CSS = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
-table{border-collapse:collapse;margin:.5em 0}
-th,td{border:1px solid #ccc;padding:3px 8px;vertical-align:top;text-align:left;max-width:32em;overflow-wrap:anywhere}
+*{box-sizing:border-box}
+body{max-width:100%;overflow-wrap:anywhere}
+table{border-collapse:collapse;margin:.5em 0;width:100%;table-layout:fixed}
+th,td{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere;word-break:break-word}
+td.num{text-align:right;white-space:nowrap}
+tr.unpriced td{color:#8a0010}
+tr.subtotal th,tr.subtotal td{background:#f7f7f7}
+figure svg{max-width:100%;height:auto}
 th{background:#f2f2f2}
 tr.differs th.key{background:#fff3c4}
 td.diff{background:#fff3c4;font-weight:bold}
@@ -47,6 +54,7 @@ export function renderHtml(c: Comparison, topologies: readonly StackTopology[], 
     }
     out.push("</tbody></table>", ...costFootnote(c).map((l) => `<p class="note">${x(l)}</p>`));
 
+    out.push(...renderCostBreakdown(c));
     out.push(`<h2>Topology</h2>`, `<p class="note">Per stack: network → database → replicas → monitoring, from the resources each stack registers.</p>`);
     for (const t of topologies) out.push(`<figure data-stack="${x(t.stack)}"><figcaption>${x(t.stack)}</figcaption>${renderTopologySvg(t)}</figure>`);
 

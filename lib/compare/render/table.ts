@@ -1,5 +1,6 @@
 /**
- * A plain-text table that fits a given width: every cell wraps at word boundaries (long words are cut),
+ * A plain-text table that fits a given width: every cell wraps at word boundaries (a word longer than
+ * its column ends in "…" rather than breaking across lines),
  * and a cell taller than `maxLines` ends in "…". Styling is applied after layout so colour codes never
  * count towards the width.
  */
@@ -52,11 +53,11 @@ export function len(s: string): number {
     return [...s].length;
 }
 
-/** Greedy word wrap; breaks after spaces, commas and slashes, cuts words longer than the width. */
+/** Greedy word wrap at spaces; a word longer than the width is shortened with "…", never split across lines. */
 export function wrap(text: string, width: number): string[] {
     const out: string[] = [];
     for (const paragraph of text.split("\n")) {
-        const tokens = paragraph.match(/[^\s,/]*[,/]?\s*|[\s\S]/g)?.filter(Boolean) ?? [""];
+        const tokens = paragraph.match(/\S+\s*|\s+/g) ?? [""];
         let line = "";
         for (let tok of tokens) {
             if (len(line) + len(tok.trimEnd()) <= width) {
@@ -65,12 +66,7 @@ export function wrap(text: string, width: number): string[] {
             }
             if (line.trim()) out.push(line.trimEnd());
             line = "";
-            while (len(tok.trimEnd()) > width) {
-                const chars = [...tok];
-                out.push(chars.slice(0, width).join(""));
-                tok = chars.slice(width).join("");
-            }
-            line = tok;
+            line = len(tok.trimEnd()) > width ? `${[...tok].slice(0, Math.max(1, width - 1)).join("")}…` : tok;
         }
         out.push(line.trimEnd());
     }

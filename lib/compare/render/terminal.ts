@@ -1,138 +1,84 @@
-import { styleText } from "node:util";
-import { Comparison, ResourceDiff } from "../model";
-import { renderTable, TextCell, wrap } from "./table";
-import { costFootnote, RenderOptions, resourceHeading, sourceLine, visibleRows } from "./common";
-
-type Paint = (s: string) => string;
-
-interface Palette {
-    bold: Paint;
-    differs: Paint;
-    error: Paint;
-    dim: Paint;
-}
-
-function palette(colour: boolean): Palette {
-    if (!colour) {
-        const id: Paint = (s) => s;
-        return { bold: id, differs: id, error: id, dim: id };
-    }
-    return {
-        bold: (s) => styleText("bold", s),
-        differs: (s) => styleText(["bold", "yellow"], s),
-        error: (s) => styleText(["bold", "red"], s),
-        dim: (s) => styleText("dim", s),
-    };
-}
+import { Comparison } from "../model";
+import { RenderOptions, sourceLine } from "./common";
+import { len, renderTable, TextCell, wrap } from "./table";
+import { palette, Palette, renderResources } from "./terminal-resources";
+import { databaseSections, DatabaseSection, stackCosts, stackLabels } from "./view";
 
 /**
- * The terminal table: one column per stack, fitted to `width` (120 by default). Rows that differ are
- * marked `*` in the margin, so the table still reads without colour (NO_COLOR, pipes, CI logs).
+ * The default view for people: the stacks and their monthly cost, then one table per database with
+ * only the settings that differ among the stacks that have it. Identical rows come with `all`, the
+ * resource-level diff with `resources`. Fits `width` with no word split across lines: a cell too long
+ * for its column wraps at spaces, and a single word too long ends in "…".
  */
+const MAX_LINES = 3;
+const LABEL = 15;
+
 export function renderTerminal(c: Comparison, opts: RenderOptions & { colour: boolean; width: number }): string {
     const p = palette(opts.colour);
+    const w = opts.width;
     const stacks = c.stacks.map((s) => s.name);
-    const out: string[] = [];
-    out.push(...wrap(`dbplace compare: ${stacks.join(" vs ")}`, opts.width).map(p.bold), ...wrap(sourceLine(c), opts.width), "");
+    const para = (text: string, indent = "") => wrap(text, w - indent.length).map((l) => indent + l);
+    const source = c.source === "mocks" ? "Offline, under Pulumi mocks." : sourceLine(c);
+    const scope = opts.all ? "Every setting, per database." : "Showing what differs; --all: every row; --resources: the resource diff.";
+    const out: string[] = [...para(`dbplace compare: ${stacks.join(", ")}`).map(p.bold), ...para(`${source} ${scope}`).map(p.dim), ""];
 
-    const rows = visibleRows(c, opts.hideIdentical);
-    out.push(p.bold("SUMMARY") + "  (* = differs between stacks)");
-    out.push(
-        ...renderTable(
-            {
-                header: ["db/setting", ...stacks],
-                width: opts.width,
-                maxLabel: 32,
-                rows: rows.map((r) => ({
-                    marker: r.differs ? "*" : "",
-                    cells: [
-                        { text: r.key, style: r.differs ? p.bold : undefined },
-                        ...stacks.map((s): TextCell => {
-                            const v = r.values[s];
-                            if (v === null) return { text: "—", style: p.dim };
-                            if (r.setting === "status" && v !== "ok") return { text: v, style: p.error };
-                            return { text: v, style: r.differs ? p.differs : undefined };
-                        }),
-                    ],
-                })),
-            },
-            p.bold,
-        ),
-    );
-    if (rows.length === 0) out.push("  (every setting is identical)");
-    out.push("", ...costFootnote(c).flatMap((l) => wrap(l, opts.width)).map((l) => p.dim(l)), "");
+    const sections = databaseSections(c, Boolean(opts.all));
+    const widest = Math.max(...sections.map((s) => s.present.length), 1);
+    const colWidth = Math.floor((w - 2 - LABEL - 3 * widest) / widest);
+    const labels = stackLabels(stacks, stacks.every((s) => len(s) <= colWidth));
+    const lettered = stacks.some((s) => labels.get(s) !== s);
 
-    out.push(...renderResources(c, stacks, opts.width, p));
+    out.push(...para(`STACKS AND MONTHLY COST  estimate: on-demand list prices dated per entry in data/prices.json, before data transfer, usage-billed charges and discounts (all ${c.cost.excludes.length} exclusions and sources: --format json)${lettered ? "; tables use the letters" : ""}`).map((l, i) => (i === 0 ? p.bold(l) : l)));
+    const costs = new Map(stackCosts(c).map((s) => [s.stack, s]));
+    for (const s of c.stacks) {
+        const head = `${lettered ? `${labels.get(s.name)} ` : ""}${s.name}: `;
+        if (s.status !== "ok") {
+            out.push(...hanging(`${head}NOT EVALUATED: ${s.error ?? ""}`, len(head), w, "  ").map(p.error));
+            continue;
+        }
+        const cost = costs.get(s.name);
+        const versus = cost?.versus ? ` (${cost.versus})` : "";
+        const size = `${s.databases.length} db${s.databases.length === 1 ? "" : "s"}, ${s.resourceCount} resources`;
+        out.push(...hanging(`${head}${size}; ${cost?.text ?? "no estimate"}${versus}`, len(head), w, "  "));
+    }
+    out.push("");
+
+    for (const section of sections) out.push(...databaseTable(section, labels, w, p), "");
+    if (opts.resources) out.push(...renderResources(c, stacks, w, p));
+    else out.push(...para(`Resources: ${c.resources.length} differ, ${c.identicalResources} identical; --resources lists them.`).map(p.dim));
     return out.join("\n") + "\n";
 }
 
-function renderResources(c: Comparison, stacks: string[], width: number, p: Palette): string[] {
-    const ok = c.stacks.filter((s) => s.status === "ok").map((s) => s.name);
-    const skipped = c.stacks.filter((s) => s.status !== "ok").map((s) => s.name);
-    const out: string[] = [p.bold("RESOURCES") + `  ${c.resources.length} differ, ${c.identicalResources} identical in every compared stack`];
-    if (skipped.length > 0) out.push(`  not compared (could not be evaluated): ${skipped.join(", ")}`);
-    const partial = c.resources.filter((r) => r.absentFrom.length > 0);
-    if (partial.length > 0) {
-        out.push("", p.bold("Only in some stacks"));
-        out.push(
-            ...renderTable(
-                {
-                    header: ["resource", ...ok],
-                    width,
-                    maxLabel: 60,
-                    rows: partial.map((r) => ({
-                        marker: "*",
-                        cells: [
-                            { text: `${r.name}  ${r.type}` },
-                            ...ok.map((s): TextCell => (r.presentIn.includes(s) ? { text: "yes", style: p.differs } : { text: "—", style: p.dim })),
-                        ],
-                    })),
-                },
-                p.bold,
-            ),
-        );
-    }
-    const changed = c.resources.filter((r) => r.inputs.length > 0);
-    if (changed.length > 0) out.push("", p.bold("Inputs that differ"));
-    for (const r of changed) out.push("", ...inputTable(r, r.presentIn, width, p));
-    if (partial.length === 0 && changed.length === 0) out.push("  (no resource-level differences)");
-    return out;
-}
-
-const PATH_WIDTH = 34;
-const PATH_LINES = 4;
-
-/** Long input paths keep their end, which names the setting: "…podAntiAffinity…topologyKey". */
-function tail(path: string, max: number): string {
-    const chars = [...path];
-    return chars.length > max ? `…${chars.slice(chars.length - max + 1).join("")}` : path;
-}
-
-/** Only the stacks that register the resource get a column; the presence table covers the rest. */
-function inputTable(r: ResourceDiff, stacks: string[], width: number, p: Palette): string[] {
-    const missing = r.absentFrom.length > 0 ? `  (not in ${r.absentFrom.join(", ")})` : "";
-    // Wrap before styling so colour codes never count towards the width; continuation lines indent.
-    const heading = wrap(`${resourceHeading(r)}${missing}`, width - 2).map((l, i) => (i === 0 ? `* ${p.bold(l)}` : `  ${l}`));
+function databaseTable(s: DatabaseSection, labels: Map<string, string>, width: number, p: Palette): string[] {
+    const total = s.present.length + s.absent.length;
+    const where = s.absent.length === 0 ? "in every stack" : `in ${s.present.length} of ${total}: ${s.present.map((x) => labels.get(x)).join(", ")}`;
+    const head = wrap(`${s.name}  ${where}`, width).map((l, i) => (i === 0 ? p.bold(l) : l));
+    if (s.rows.length === 0) return [...head, "  (the same in every stack that has it)"];
+    // One stack has it: nothing to line up, so its settings read as a paragraph.
+    if (s.present.length === 1) return [...head, ...wrap(s.rows.map((r) => `${r.setting}: ${r.values[0]}`).join(" · "), width - 2).map((l) => `  ${l}`)];
     return [
-        ...heading,
+        ...head,
         ...renderTable(
             {
-                header: ["input", ...stacks],
+                header: ["", ...s.present.map((x) => labels.get(x)!)],
                 width,
-                maxLabel: PATH_WIDTH,
-                maxLines: PATH_LINES,
-                rows: r.inputs.map((d) => ({
-                    marker: "",
-                    cells: [
-                        { text: tail(d.path, PATH_WIDTH * PATH_LINES) },
-                        ...stacks.map((s): TextCell => {
-                            const v = d.values[s];
-                            return v === null || v === undefined ? { text: "(not set)", style: p.dim } : { text: v, style: p.differs };
-                        }),
-                    ],
+                maxLabel: LABEL,
+                maxLines: MAX_LINES,
+                rows: s.rows.map((r) => ({
+                    marker: r.differs ? "*" : "",
+                    cells: [{ text: r.setting }, ...r.values.map((v): TextCell => ({ text: v, style: r.differs ? p.differs : undefined }))],
                 })),
             },
             p.bold,
         ),
     ];
+}
+
+/** A paragraph whose continuation lines start under the text after `first` characters. */
+function hanging(text: string, first: number, width: number, indent: string): string[] {
+    const pad = " ".repeat(Math.min(first, 24));
+    const lines = wrap(text, width - indent.length);
+    if (lines.length <= 1) return lines.map((l) => indent + l);
+    const rest = wrap(text.slice(len(lines[0])).trimStart(), width - indent.length - pad.length);
+    return [indent + lines[0], ...rest.map((l) => indent + pad + l)];
 }

@@ -1,6 +1,6 @@
-import { DatabaseSpec } from "../../components/config";
-import { PlannedResource } from "./model";
-import { asArray, get } from "./resources";
+import { DatabaseSpec } from "../../../components/config";
+import { PlannedResource } from "../model";
+import { asArray, get } from "../resources";
 
 /**
  * Who may reach a database, read off the resources the program registers (security group ingress,
@@ -142,19 +142,4 @@ export function alertsOf(resources: readonly PlannedResource[]): string[] {
         }
     }
     return kinds.sort();
-}
-
-/** Point-in-time recovery as the recorded cloud resources configure it. */
-export function pitrOf(resources: readonly PlannedResource[], spec: DatabaseSpec): string {
-    for (const r of resources) {
-        if (r.type === "aws:rds/instance:Instance" && r.inputs.replicateSourceDb === undefined) {
-            const days = Number(r.inputs.backupRetentionPeriod ?? 0);
-            return days > 0 ? `yes (${days} days)` : "no";
-        }
-        if (r.type === "gcp:sql/databaseInstance:DatabaseInstance" && r.inputs.masterInstanceName === undefined) {
-            const b = get(r.inputs, "settings.backupConfiguration") as Record<string, unknown> | undefined;
-            return b?.pointInTimeRecoveryEnabled === true || b?.binaryLogEnabled === true ? "yes" : "no";
-        }
-    }
-    return spec.placement === "cluster" ? "no (scheduled dumps only)" : "no";
 }
