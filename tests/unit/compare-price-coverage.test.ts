@@ -28,7 +28,8 @@ function walkDatabases(cloud: "aws" | "gcp"): Record<string, unknown> {
         dbs[`vb-${size}`] = { placement: "vm", size, replicas: baked };
         dbs[`mb-${size}`] = { placement: "managed", size, replicas: baked };
     }
-    dbs["k-create"] = { placement: "cluster", cluster: { create: true } };
+    // GKE's control plane must name who may reach it; EKS has no such key.
+    dbs["k-create"] = { placement: "cluster", cluster: { create: true, ...(cloud === "gcp" ? { apiAllowedCidrs: ["203.0.113.0/24"] } : {}) } };
     return dbs;
 }
 

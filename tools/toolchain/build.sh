@@ -314,7 +314,6 @@ run_component() {
 
 log "cache: $CACHE ($N components, up to $JOBS at a time)"
 failed=0
-pids=(); names=()
 i=0
 for spec in "${COMPONENTS[@]}"; do
   i=$((i + 1))
@@ -322,10 +321,15 @@ for spec in "${COMPONENTS[@]}"; do
   # but links and single big packages are serial, so 2 at a time keeps the machine busy).
   while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 1; done
   run_component "$i" "$spec" &
-  pids+=($!); names+=("${spec%%:*}")
 done
-for k in "${!pids[@]}"; do
-  if ! wait "${pids[$k]}"; then failed=1; fi
+# Exit codes of `wait PID` are unreliable here: bash forgets a background job's status once `jobs`
+# (above) has reported it ("wait: pid N is not a child of this shell"). Each build marks its own
+# success in its output directory instead.
+wait || true
+for spec in "${COMPONENTS[@]}"; do
+  name="${spec%%:*}"; rest="${spec#*:}"; ver="${rest%%:*}"
+  if [ "$name" = pulumi ] && [ -n "$external_pulumi" ]; then continue; fi
+  [ -f "$CACHE/$name-$ver/.complete" ] || { log "not built: $name $ver"; failed=1; }
 done
 
 if [ "$failed" != 0 ]; then
