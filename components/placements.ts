@@ -1,14 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awsClusterDatabase, awsKubernetesProvider, AwsManagedDatabase, awsNetwork, awsPreflight, AwsVmDatabase } from "./aws";
-import { ClusterDatabase } from "./cluster";
 import { Cloud, Placement } from "./config/schema";
 import { ConfigError } from "./config/errors";
 import { DatabaseSpec } from "./config/validate";
 import { PlacementFactory } from "./contract";
 import { preflightBakes } from "./replicas/preflight";
-import { DockerDatabase } from "./docker";
-import { GcpClusterDatabase, GcpManagedDatabase, GcpVmDatabase } from "./gcp";
+
+// Each cloud's SDK takes seconds to load (@pulumi/aws alone is the largest part of a program run), so a
+// placement's module is loaded when a stack first uses it, not by every stack.
+const aws = (): typeof import("./aws") => require("./aws");
+const gcp = (): typeof import("./gcp") => require("./gcp");
+const cluster = (): typeof import("./cluster") => require("./cluster");
+const docker = (): typeof import("./docker") => require("./docker");
 
 /**
  * The in-cluster placement for any cloud. aws/gcp pass `provider` to run it on the EKS/GKE cluster they
@@ -18,28 +21,33 @@ import { GcpClusterDatabase, GcpManagedDatabase, GcpVmDatabase } from "./gcp";
 export function clusterFactory(
     provider?: (name: string, spec: DatabaseSpec, opts: pulumi.ComponentResourceOptions) => k8s.Provider,
 ): PlacementFactory {
-    return (name, spec, opts) => new ClusterDatabase(name, { spec, provider: provider?.(name, spec, opts) }, opts);
+    return (name, spec, opts) => new (cluster().ClusterDatabase)(name, { spec, provider: provider?.(name, spec, opts) }, opts);
 }
 
 /**
- * One line per cloud × placement. The cloud issues add their rows here; everything else (validation,
- * the facade, outputs) is shared. A missing row is reported by `assertImplemented` before anything is
+ * One line per cloud × placement; everything else (validation, the facade, outputs) is shared. A missing row is reported by `assertImplemented` before anything is
  * registered.
  */
 const REGISTRY: Record<Cloud, Partial<Record<Placement, PlacementFactory>>> = {
     local: {
-        docker: (name, spec, opts) => new DockerDatabase(name, { spec }, opts),
+        docker: (name, spec, opts) => new (docker().DockerDatabase)(name, { spec }, opts),
         cluster: clusterFactory(),
     },
     aws: {
-        managed: (name, spec, opts) => new AwsManagedDatabase(name, { spec, network: awsNetwork(spec), kubernetesProvider: awsKubernetesProvider(spec) }, opts),
-        vm: (name, spec, opts) => new AwsVmDatabase(name, { spec, network: awsNetwork(spec), kubernetesProvider: awsKubernetesProvider(spec) }, opts),
-        cluster: awsClusterDatabase,
+        managed: (name, spec, opts) => {
+            const a = aws();
+            return new a.AwsManagedDatabase(name, { spec, network: a.awsNetwork(spec), kubernetesProvider: a.awsKubernetesProvider(spec) }, opts);
+        },
+        vm: (name, spec, opts) => {
+            const a = aws();
+            return new a.AwsVmDatabase(name, { spec, network: a.awsNetwork(spec), kubernetesProvider: a.awsKubernetesProvider(spec) }, opts);
+        },
+        cluster: (name, spec, opts) => aws().awsClusterDatabase(name, spec, opts),
     },
     gcp: {
-        managed: (name, spec, opts) => new GcpManagedDatabase(name, { spec }, opts),
-        vm: (name, spec, opts) => new GcpVmDatabase(name, { spec }, opts),
-        cluster: (name, spec, opts) => new GcpClusterDatabase(name, { spec }, opts),
+        managed: (name, spec, opts) => new (gcp().GcpManagedDatabase)(name, { spec }, opts),
+        vm: (name, spec, opts) => new (gcp().GcpVmDatabase)(name, { spec }, opts),
+        cluster: (name, spec, opts) => new (gcp().GcpClusterDatabase)(name, { spec }, opts),
     },
 };
 
@@ -66,7 +74,7 @@ export function assertImplemented(specs: readonly DatabaseSpec[]): void {
  * `preflight` after validation and before the first resource, so these fail like config errors do.
  */
 const PREFLIGHTS: Partial<Record<Cloud, (specs: readonly DatabaseSpec[]) => Promise<void>>> = {
-    aws: awsPreflight,
+    aws: (specs) => aws().awsPreflight(specs),
 };
 
 export async function preflight(specs: readonly DatabaseSpec[]): Promise<void> {

@@ -76,6 +76,9 @@ export class DockerDatabase extends pulumi.ComponentResource implements Database
             networksAdvanced: [{ name: network.name, aliases: [masterAlias] }],
             ports: [{ internal: profile.port, ip: "127.0.0.1" }],
             memory: mebibytes(spec.preset.kind === "container" ? spec.preset.memoryLimit : "1Gi"),
+            // No swap on top of the limit (a swapping database is a slow one), and stated, so the engine's
+            // default (twice the limit) does not read back as a diff on every preview.
+            memorySwap: mebibytes(spec.preset.kind === "container" ? spec.preset.memoryLimit : "1Gi"),
             healthcheck: {
                 tests: ["CMD-SHELL", profile.readyShell(spec.databaseName)],
                 interval: "2s",

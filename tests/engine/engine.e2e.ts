@@ -161,8 +161,7 @@ describe("engine tier: real pulumi CLI against a kwok cluster", function () {
     });
 
     it("3. a placement change that would delete protected data fails with Pulumi's protection error", function () {
-        // placement docker is not reachable here: the docker provider plugin is only built by the partial
-        // `build.sh --with-docker`. Moving the database to another namespace replaces the StatefulSet instead.
+        // Moving the database to another namespace replaces the StatefulSet (docker.e2e.ts switches placement).
         const file = path.join(project, "stacks", `Pulumi.${STACK}.yaml`);
         const original = fs.readFileSync(file, "utf8");
         try {

@@ -57,7 +57,12 @@ func Provider() tfbridge.ProviderInfo {
 					"networks_advanced": {Name: "networksAdvanced"},
 				},
 			},
-			"docker_image":          res("RemoteImage"),
+			"docker_image": {
+				Tok: res("RemoteImage").Tok,
+				// The name is the image reference, always given: a new reference (a new tag) cannot collide
+				// with the old one, so the replacement is created first and dependents roll before it goes.
+				UniqueNameFields: []string{"name"},
+			},
 			"docker_network":        res("Network"),
 			"docker_plugin":         res("Plugin"),
 			"docker_registry_image": res("RegistryImage"),
