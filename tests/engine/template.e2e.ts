@@ -25,6 +25,7 @@ describe("engine tier: a project made with pulumi new from templates/single-data
         work = fs.mkdtempSync(path.join(os.tmpdir(), "dbplace-template-e2e-"));
         dir = path.join(work, PROJECT);
         fs.mkdirSync(path.join(work, "state"));
+        fs.mkdirSync(dir); // the commands run in it, `pulumi new` included
         env = { ...process.env, PULUMI_BACKEND_URL: `file://${path.join(work, "state")}` };
     });
 
