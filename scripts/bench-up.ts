@@ -9,8 +9,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BAKED } from "../components/bake";
+import { pulumiEnvironment } from "../lib/deploy/environment";
+import { deployNeeds } from "../lib/deploy/needs";
 import { overlay } from "../lib/deploy/overlay";
-import { PROJECT_ROOT } from "../lib/stacks";
+import { loadStackConfig, PROJECT_ROOT, readProject } from "../lib/stacks";
 
 const STACK = "bench-up";
 const coldBake = process.argv.includes("--cold-bake");
@@ -58,8 +60,17 @@ function bakeSeconds(out: string): number | undefined {
 }
 
 function main(): void {
+    // The dev stack's shape, written here so a locally edited stacks/Pulumi.dev.yaml cannot change the figures.
     const stackFile = path.join(os.tmpdir(), `Pulumi.${STACK}.yaml`);
-    fs.writeFileSync(stackFile, fs.readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.dev.yaml"), "utf8"));
+    fs.writeFileSync(stackFile, `config:
+  dbplace:cloud: local
+  dbplace:placement: docker
+  dbplace:engineVersion: "15"
+  dbplace:image: dbplace/postgres:15
+  dbplace:exporterImage: dbplace/postgres-exporter:0.17.1
+  dbplace:deletionProtection: false
+  dbplace:replicas: {kind: baked, count: 2, dump: stacks/seed/app.dump, maxStalenessMinutes: 1440}
+`);
     const o = overlay("dbplace-bench-up-", [stackFile]);
     const env = { ...process.env, PULUMI_BACKEND_URL: o.backend, DBPLACE_PROJECT_DIR: o.project };
     const cli = (...args: string[]) => sh(path.join(PROJECT_ROOT, "node_modules/.bin/ts-node"), ["-T", path.join(PROJECT_ROOT, "scripts/stack.ts"), ...args], env, o.project);
@@ -82,7 +93,10 @@ function main(): void {
         must(sh("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", app.connectionSecret, "-c", "CREATE TABLE bench_marker (at timestamptz); INSERT INTO bench_marker VALUES (now())"], process.env), "write");
         const dump = path.join(o.work, "next.dump");
         must(sh("pg_dump", ["-Fc", "--no-owner", "-f", dump, app.connectionSecret], process.env), "pg_dump");
-        must(sh("pulumi", ["config", "set", "--path", "dbplace:replicas.dump", dump, "--stack", STACK], env, o.project), "config set");
+        // The same pulumi (and environment) npm run up uses.
+        const needs = deployNeeds(STACK, loadStackConfig(STACK, o.project), readProject(o.project).name, o.project);
+        const pulumiEnv = { ...pulumiEnvironment(needs, { build: false }), PULUMI_BACKEND_URL: o.backend };
+        must(sh("pulumi", ["config", "set", "--path", "dbplace:replicas.dump", dump, "--stack", STACK], pulumiEnv, o.project), "config set");
         const t1 = Date.now();
         const roll = must(cli("up", STACK), "roll");
         const served = until(app.readConnectionSecret, "SELECT count(*) FROM bench_marker", (x) => x === "1", t1);

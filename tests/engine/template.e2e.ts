@@ -26,6 +26,8 @@ describe("engine tier: a project made with pulumi new from templates/single-data
         dir = path.join(work, PROJECT);
         fs.mkdirSync(path.join(work, "state"));
         fs.mkdirSync(dir); // the commands run in it, `pulumi new` included
+        // dockerd and the images the stack names (npm run up does this for the repository's own stacks).
+        ok(run(path.join(REPO, "tools/docker/base-image.sh"), []), "tools/docker/base-image.sh");
         env = { ...process.env, PULUMI_BACKEND_URL: `file://${path.join(work, "state")}` };
     });
 
