@@ -28,7 +28,8 @@ function walkDatabases(cloud: "aws" | "gcp"): Record<string, unknown> {
         dbs[`vb-${size}`] = { placement: "vm", size, replicas: baked };
         dbs[`mb-${size}`] = { placement: "managed", size, replicas: baked };
     }
-    dbs["k-create"] = { placement: "cluster", cluster: { create: true } };
+    // GKE refuses to be created without the ranges its control plane answers (validation says so).
+    dbs["k-create"] = { placement: "cluster", cluster: { create: true, ...(cloud === "gcp" ? { apiAllowedCidrs: ["203.0.113.0/24"] } : {}) } };
     return dbs;
 }
 
