@@ -7,5 +7,7 @@ import { resolveStackConfig, StackSpec } from "./components/config";
  * that renames the project in its copy keeps working.
  */
 export function readStackConfig(): StackSpec {
-    return resolveStackConfig(pulumi.runtime.allConfig(), pulumi.getProject());
+    const stack = resolveStackConfig(pulumi.runtime.allConfig(), pulumi.getProject());
+    for (const w of stack.warnings) void pulumi.log.warn(w);
+    return stack;
 }

@@ -9,7 +9,7 @@ import { loadStackPolicyConfig } from "./stack-config";
  * against the offline plan of each example stack (default: all of stacks/). `--tag` plays a stack tag
  * (dbplace:environment=production), `--config` is the file `pulumi preview --policy-pack-config` takes
  * (default: the stack's own stacks/policy-config.<stack>.json, when it has one).
- * No CLI, no cloud; exits 1 when any policy reports a violation.
+ * No CLI, no cloud; exits 1 when any mandatory policy reports a violation (advisory ones are listed).
  */
 async function main(argv: string[]): Promise<number> {
     const tags: Record<string, string> = {};
@@ -30,9 +30,11 @@ async function main(argv: string[]): Promise<number> {
     for (const stack of stacks.length > 0 ? stacks : listStacks()) {
         try {
             const found = checkRun(await runProgram({ stack, config: loadStackConfig(stack) }), { stackTags: tags, config: config ?? loadStackPolicyConfig(stack) });
-            violations += found.length;
-            console.log(`stack "${stack}": ${found.length === 0 ? "all policies pass" : `${found.length} violation(s)`}`);
-            for (const v of found) console.log(`  [${v.policy}] ${v.message}`);
+            const blocking = found.filter((v) => !v.advisory);
+            violations += blocking.length;
+            const advisories = found.length - blocking.length;
+            console.log(`stack "${stack}": ${blocking.length === 0 ? "all mandatory policies pass" : `${blocking.length} violation(s)`}${advisories > 0 ? `, ${advisories} advisory` : ""}`);
+            for (const v of found) console.log(`  [${v.policy}${v.advisory ? ", advisory" : ""}] ${v.message}`);
         } catch (e) {
             violations++;
             console.error(`stack "${stack}": ${(e as Error).message}`);

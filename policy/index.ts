@@ -1,5 +1,5 @@
 import { PolicyPack } from "@pulumi/policy";
-import { policies } from "./policies";
+import { policies, stackPolicies } from "./policies";
 
 /**
  * The policy pack entry point: `pulumi preview --policy-pack policy`. Constructing a PolicyPack starts
@@ -8,5 +8,5 @@ import { policies } from "./policies";
 new PolicyPack("dbplace-guardrails", {
     description: "Guardrails for dbplace databases: no public endpoints, encryption at rest, production deletion protection and backups, declared replica staleness, preset sizes.",
     enforcementLevel: "mandatory",
-    policies,
+    policies: [...policies, ...stackPolicies],
 });

@@ -1,7 +1,7 @@
 import type { MockRun } from "../lib/mock-runner";
-import { policies as allPolicies } from "./policies";
-import { DbplacePolicy } from "./rules/types";
-import { resourceArgs } from "./testing";
+import { policies as allPolicies, stackPolicies as allStackPolicies } from "./policies";
+import { DbplacePolicy, DbplaceStackPolicy } from "./rules/types";
+import { resourceArgs, stackArgs } from "./testing";
 
 /**
  * The policy pack applied to an offline plan (a `runProgram` mock run): every recorded resource goes
@@ -14,6 +14,8 @@ export interface OfflineViolation {
     resource: string;
     type: string;
     message: string;
+    /** Set for advisory policies: reported, but no reason to stop a deploy. */
+    advisory?: true;
 }
 
 export interface OfflineOptions {
@@ -23,6 +25,8 @@ export interface OfflineOptions {
     config?: Record<string, Record<string, unknown>>;
     /** Policies to apply. Default: the whole pack. */
     policies?: DbplacePolicy[];
+    /** Stack policies to apply. Default: the whole pack's, unless `policies` picks resource policies only. */
+    stackPolicies?: DbplaceStackPolicy[];
 }
 
 export function checkRun(run: MockRun, opts: OfflineOptions = {}): OfflineViolation[] {
@@ -39,8 +43,16 @@ export function checkRun(run: MockRun, opts: OfflineOptions = {}): OfflineViolat
                 stackTags: opts.stackTags,
                 config: opts.config?.[policy.name],
             });
-            policy.validateResource(args, (message) => found.push({ policy: policy.name, resource: r.name, type: r.type, message }));
+            policy.validateResource(args, (message) => found.push({ policy: policy.name, resource: r.name, type: r.type, message, ...(policy.enforcementLevel === "advisory" ? { advisory: true as const } : {}) }));
         }
+    }
+    const entries = run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: unwrapSecrets(r.inputs) as Record<string, any>, parentUrn: r.parentUrn, protect: r.protect }));
+    for (const policy of opts.stackPolicies ?? (opts.policies ? [] : allStackPolicies)) {
+        const args = stackArgs(entries, { stackTags: opts.stackTags, config: opts.config?.[policy.name] });
+        policy.validateStack(args, (message, urn) => {
+            const r = run.resources.find((x) => x.urn === urn);
+            found.push({ policy: policy.name, resource: r?.name ?? "(stack)", type: r?.type ?? "pulumi:pulumi:Stack", message });
+        });
     }
     return found;
 }

@@ -1,10 +1,12 @@
+import { noAllowListCoveringInternet, wideAllowListEntries } from "./rules/allow-lists";
 import { encryptedAtRest } from "./rules/encryption";
+import { noIngressRulesCoveringInternet } from "./rules/ingress-rules";
 import { dockerPortsOnLoopback, noExposedDatabaseService, noPublicDatabaseEndpoint, noPublicIpOnDatabaseVm, noWorldIngressOnDatabasePorts } from "./rules/network";
 import { productionBackupRetention, productionDeletionProtection } from "./rules/production";
 import { schedulesThatFire } from "./rules/schedules";
 import { approvedSizes } from "./rules/sizes";
 import { bakedReplicaMaxStaleness } from "./rules/staleness";
-import { DbplacePolicy } from "./rules/types";
+import { DbplacePolicy, DbplaceStackPolicy } from "./rules/types";
 
 /**
  * The platform guardrails, in the order `pulumi preview` reports them. Pure data: importing this module
@@ -13,6 +15,7 @@ import { DbplacePolicy } from "./rules/types";
 export const policies: DbplacePolicy[] = [
     noPublicDatabaseEndpoint,
     noWorldIngressOnDatabasePorts,
+    noAllowListCoveringInternet,
     noExposedDatabaseService,
     noPublicIpOnDatabaseVm,
     dockerPortsOnLoopback,
@@ -22,10 +25,15 @@ export const policies: DbplacePolicy[] = [
     bakedReplicaMaxStaleness,
     approvedSizes,
     schedulesThatFire,
+    wideAllowListEntries,
 ];
 
+/** Rules that need the whole stack at once; the pack serves them after the resource rules. */
+export const stackPolicies: DbplaceStackPolicy[] = [noIngressRulesCoveringInternet];
+
 export {
-    approvedSizes, bakedReplicaMaxStaleness, dockerPortsOnLoopback, encryptedAtRest, noExposedDatabaseService, noPublicDatabaseEndpoint,
-    noPublicIpOnDatabaseVm, noWorldIngressOnDatabasePorts, productionBackupRetention, productionDeletionProtection, schedulesThatFire,
+    approvedSizes, bakedReplicaMaxStaleness, dockerPortsOnLoopback, encryptedAtRest, noAllowListCoveringInternet, noExposedDatabaseService,
+    noIngressRulesCoveringInternet, noPublicDatabaseEndpoint, noPublicIpOnDatabaseVm, noWorldIngressOnDatabasePorts, productionBackupRetention,
+    productionDeletionProtection, schedulesThatFire, wideAllowListEntries,
 };
-export type { DbplacePolicy } from "./rules/types";
+export type { DbplacePolicy, DbplaceStackPolicy } from "./rules/types";

@@ -1,4 +1,4 @@
-import { DATABASE_PORTS } from "./conventions";
+import { DATABASE_PORT_NAMES, DATABASE_PORTS } from "./conventions";
 
 /**
  * Which database ports a firewall-style rule opens. Providers spell "every port" differently (`-1`,
@@ -32,4 +32,13 @@ export function databasePortsInGcpAllow(allow: { protocol?: unknown; ports?: unk
             return b === undefined ? port === a : port >= a && port <= b;
         }),
     );
+}
+
+/**
+ * Database ports a NetworkPolicy ingress rule admits. No `ports` admits every port; named ports are
+ * resolved against the pods, so a database-sounding name counts as the database port.
+ */
+export function databasePortsInNetworkPolicyRule(rule: { ports?: { port?: number | string }[] }, ports: readonly number[] = DATABASE_PORTS): number[] {
+    if (!rule.ports?.length) return [...ports];
+    return ports.filter((dp) => rule.ports!.some((rp) => Number(rp.port) === dp || DATABASE_PORT_NAMES.includes(String(rp.port))));
 }

@@ -1,5 +1,5 @@
-import { ResourceValidationArgs } from "@pulumi/policy";
-import { DbplacePolicy } from "./rules/types";
+import { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { DbplacePolicy, DbplaceStackPolicy } from "./rules/types";
 
 /**
  * Runs a policy on a hand-built resource, the way the analyzer would, without the CLI: for unit tests
@@ -14,6 +14,8 @@ export interface FakeResource {
     stack?: string;
     /** Qualified types of the parents, outermost first (e.g. ["dbplace:index:Database"]). Default none. */
     parents?: string[];
+    /** Logical name of the innermost parent (the last of `parents`), for stack policies that read `parent`. */
+    parent?: string;
     /** A full URN; overrides stack/parents. */
     urn?: string;
     protect?: boolean;
@@ -75,3 +77,53 @@ export function expectCase(policy: DbplacePolicy, r: FakeResource, expect: RegEx
 
 /** Each case: a title, the resource, and [] (passes) or the patterns its violation must match. */
 export type PolicyCase = [title: string, resource: FakeResource, expect: RegExp[]];
+
+/** What a stack policy sees of one resource; `parentUrn` links it to another entry of the same list. */
+export interface StackEntry {
+    type: string;
+    name: string;
+    urn: string;
+    props: Record<string, any>;
+    parentUrn?: string;
+    protect?: boolean;
+}
+
+export function stackArgs(entries: StackEntry[], opts: { stackTags?: Record<string, string>; config?: Record<string, unknown> } = {}): StackValidationArgs {
+    const byUrn = new Map<string, PolicyResource>();
+    const resources = entries.map((e) => {
+        const r = {
+            type: e.type, name: e.name, urn: e.urn, props: e.props,
+            opts: { protect: e.protect ?? false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
+            dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined,
+        } as unknown as PolicyResource;
+        byUrn.set(e.urn, r);
+        return r;
+    });
+    entries.forEach((e, i) => {
+        if (e.parentUrn) resources[i].parent = byUrn.get(e.parentUrn);
+    });
+    return {
+        resources,
+        stackTags: new Map(Object.entries(opts.stackTags ?? {})),
+        getConfig: <T extends object>() => (opts.config ?? {}) as T,
+        notApplicable: (reason?: string): never => {
+            throw new Error(`policy called notApplicable(${reason ?? ""}); dbplace rules return instead`);
+        },
+    };
+}
+
+/** Hand-built resources as a stack: each resource's `parents`/`parent` name its parent, added when missing. */
+export function stackViolations(policy: DbplaceStackPolicy, resources: FakeResource[]): string[] {
+    const entries: StackEntry[] = [];
+    for (const r of resources) {
+        const chain = r.parents ?? [];
+        const parentUrn = r.parent && chain.length > 0 ? urnFor({ type: chain[chain.length - 1], parents: chain.slice(0, -1), name: r.parent, stack: r.stack }) : undefined;
+        if (parentUrn && !entries.some((e) => e.urn === parentUrn)) {
+            entries.push({ type: chain[chain.length - 1], name: r.parent!, urn: parentUrn, props: {} });
+        }
+        entries.push({ type: r.type, name: r.name ?? defaultName(r.type), urn: r.urn ?? urnFor(r), props: r.props, parentUrn, protect: r.protect });
+    }
+    const found: string[] = [];
+    policy.validateStack(stackArgs(entries), (message) => found.push(message));
+    return found;
+}

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { allowListProblem } from "../config/allow-list";
 import { WORLD_CIDRS } from "../config/schema";
 import { awsTags, slug } from "./tags";
 
@@ -47,6 +48,8 @@ export class AwsFirewall extends pulumi.ComponentResource {
             // Validation refuses these already; a library caller might not have validated.
             if ((WORLD_CIDRS as readonly string[]).includes(cidr)) throw new Error(`${name}: ${cidr} would open port ${port} to the internet`);
         }
+        const union = allowListProblem(args.allowedCidrs ?? []);
+        if (union) throw new Error(`${name}: allowedCidrs ${JSON.stringify(args.allowedCidrs)}: ${union}`);
 
         const group = new aws.ec2.SecurityGroup(`${name}`, {
             vpcId: args.vpcId,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { allowListProblem } from "../config/allow-list";
 import { cidrProblem, DatabaseSpec } from "../config/validate";
 import { Component, databasePods, meta, selectorLabels } from "./labels";
 
@@ -25,6 +26,8 @@ export function clientPeers(spec: DatabaseSpec): Peer[] {
     const peers: Peer[] = [];
     if (pods) peers.push(pods);
     for (const ns of allowedNamespaces) peers.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } }, ...pods });
+    const union = allowListProblem(allowedCidrs);
+    if (union) throw new Error(`network.allowedCidrs ${JSON.stringify(allowedCidrs)}: ${union}.`);
     for (const cidr of allowedCidrs) {
         // Validation refuses these already; the component is also a library entry point, so check again.
         const problem = cidrProblem(cidr);

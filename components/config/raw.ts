@@ -35,7 +35,7 @@ export const networkSchema = z.strictObject({
     existingNetworkId: z.string().min(1).optional(),
     /** Reuse existing subnets (AWS subnet ids / GCP subnetwork). */
     existingSubnetIds: z.array(z.string().min(1)).optional(),
-    /** Client CIDRs admitted to the engine port. 0.0.0.0/0 and ::/0 are refused. Default: none. */
+    /** Client CIDRs admitted to the engine port. 0.0.0.0/0 and ::/0 are refused, and so are sets that add up to them. Default: none. */
     allowedCidrs: z.array(z.string().min(1)).optional(),
     /** cluster: namespaces whose pods may connect. Default: none (only this database's own pods). */
     allowedNamespaces: z.array(z.string().min(1)).optional(),

@@ -1,5 +1,6 @@
-import { isIP } from "node:net";
 import { z } from "zod";
+import { cidrProblem } from "./cidr";
+import { allowListProblem, wideEntries } from "./allow-list";
 import { cronProblem } from "./cron";
 import { imageProblem } from "./references";
 import { ENGINE_PROFILES } from "./engines";
@@ -7,12 +8,15 @@ import { ConfigError } from "./errors";
 import { AwsSpec, awsProvider, resolveAws } from "./aws";
 import { Ambient, gcpProvider, GcpSpec, resolveGcp } from "./gcp";
 import { describeIssues, show } from "./issues";
+import { isUnknown, salvage } from "./salvage";
 import { SizePreset, sizePreset } from "./presets";
 import { awsSchema, backupSchema, clusterSchema, databaseEntrySchema, gcpSchema, networkSchema, RawDatabaseEntry, replicasSchema, stackSchema } from "./raw";
 import {
     BAKEABLE_ENGINES, Cloud, Engine, ENGINE_VERSIONS, Placement, PLACEMENTS_BY_CLOUD, REPLICA_SUPPORT, ReplicaKind, Size,
-    STREAMING_ENGINES_SELF_HOSTED, WORLD_CIDRS,
+    STREAMING_ENGINES_SELF_HOSTED,
 } from "./schema";
+
+export { cidrProblem } from "./cidr";
 
 /** A database after defaults, overrides and every cross-key rule: what the placements build from. */
 export interface DatabaseSpec {
@@ -85,6 +89,8 @@ export interface BackupSpec {
 export interface StackSpec {
     readonly cloud: Cloud;
     readonly databases: DatabaseSpec[];
+    /** Accepted but worth a second look (very wide allow-list entries); one sentence each, key named. */
+    readonly warnings: string[];
 }
 
 export const DEFAULT_DATABASE = "app";
@@ -110,15 +116,17 @@ const SHAPES: Record<string, z.ZodObject> = {
 export function resolveStack(raw: unknown, project = "dbplace", ambient: Ambient = {}): StackSpec {
     const key = (path: PropertyKey[]) => `${project}:${path.map(String).join(".")}`;
     const parsed = stackSchema.safeParse(raw, { reportInput: true });
-    if (!parsed.success) {
-        throw new ConfigError(describeIssues(parsed.error, key, allowedAt));
-    }
-    const stack = parsed.data;
-    const problems: string[] = [];
+    const problems: string[] = parsed.success ? [] : describeIssues(parsed.error, key, allowedAt);
+    const salvaged = parsed.success ? { data: parsed.data, unknown: [] } : salvage(raw, parsed.error, allowedAt);
+    const stack = salvaged.data;
+    if (!stack) throw new ConfigError(problems);
+    // A rule about a value that did not parse would be reasoning about a default the operator never chose.
+    const unsure = (...paths: PropertyKey[][]) => paths.some((p) => isUnknown(salvaged.unknown, p));
+    const warnings: string[] = [];
     const entries: [string, RawDatabaseEntry, string[]][] = stack.databases
         ? Object.entries(stack.databases).map(([n, e]) => [n, e, ["databases", n]])
         : [[DEFAULT_DATABASE, {}, []]];
-    if (stack.databases && entries.length === 0) {
+    if (stack.databases && entries.length === 0 && !salvaged.unknown.some((u) => u[0] === "databases")) {
         problems.push(`${key(["databases"])} is empty; list at least one database or remove the key to get one named "${DEFAULT_DATABASE}".`);
     }
 
@@ -131,7 +139,6 @@ export function resolveStack(raw: unknown, project = "dbplace", ambient: Ambient
     const databases: DatabaseSpec[] = [];
     for (const [rawName, entry, base] of entries) {
         const name = normaliseName(rawName);
-        const at = (...path: string[]) => key([...base, ...path]);
         if (!NAME_PATTERN.test(name)) {
             problems.push(`${key(base)}: database name "${rawName}" becomes "${name}", which is not a valid name; use 1-30 lower-case letters, digits and dashes, starting with a letter.`);
             continue;
@@ -142,20 +149,33 @@ export function resolveStack(raw: unknown, project = "dbplace", ambient: Ambient
             continue;
         }
         seen.set(name, rawName);
-        const spec = resolveDatabase(name, stack.cloud, merge(stack, entry), gcp, aws?.region, (path, problem) => {
-            const inEntry = entry[path[0] as keyof RawDatabaseEntry] !== undefined;
-            problems.push(`${inEntry ? at(...path) : key(path)} ${problem}`);
-        });
+        // Every other rule depends on the engine; guessing the default would misreport versions and replicas.
+        if (unsure([...base, "engine"], ["engine"])) continue;
+        const into = (list: string[]) => (path: string[], sentence: string) => {
+            if (unsure([...base, ...path], path)) return;
+            list.push(`${key(definedIn(entry, path) ? [...base, ...path] : path)} ${sentence}`);
+        };
+        const spec = resolveDatabase(name, stack.cloud, merge(stack, entry), gcp, aws?.region, into(problems), into(warnings));
         if (spec) databases.push(spec);
     }
-    if (problems.length > 0) throw new ConfigError(problems);
-    return { cloud: stack.cloud, databases };
+    if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+    return { cloud: stack.cloud, databases, warnings };
 }
+
+/** Whether the entry itself sets `path`; merged sections (network, cluster…) are looked up per field. */
+function definedIn(entry: RawDatabaseEntry, path: string[]): boolean {
+    const top = entry[path[0] as keyof RawDatabaseEntry];
+    if (top === undefined) return false;
+    if (path.length < 2 || !MERGED.includes(path[0] as (typeof MERGED)[number])) return true;
+    return (top as Record<string, unknown>)[path[1]] !== undefined;
+}
+
+const MERGED = ["network", "cluster", "backup", "gcp", "aws"] as const;
 
 /** Entry keys override stack-wide keys; `network`, `cluster`, `backup` and `gcp` merge per field, `replicas` is replaced whole. */
 function merge(stack: RawDatabaseEntry, entry: RawDatabaseEntry): RawDatabaseEntry {
     const merged: RawDatabaseEntry = { ...stripStackOnly(stack), ...entry };
-    for (const k of ["network", "cluster", "backup", "gcp", "aws"] as const) {
+    for (const k of MERGED) {
         if (stack[k] || entry[k]) (merged as Record<string, unknown>)[k] = { ...stack[k], ...entry[k] };
     }
     return merged;
@@ -179,7 +199,7 @@ function allowedAt(path: PropertyKey[]): string[] | undefined {
 
 type Report = (path: string[], problem: string) => void;
 
-function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpProvider: { project?: string; region?: string } | undefined, awsRegion: string | undefined, report: Report): DatabaseSpec | undefined {
+function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpProvider: { project?: string; region?: string } | undefined, awsRegion: string | undefined, report: Report, warn: Report): DatabaseSpec | undefined {
     let ok = true;
     const fail: Report = (p, m) => {
         ok = false;
@@ -215,7 +235,7 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpPro
     }
 
     const replicas = resolveReplicas(cloud, placement, engine, e, fail);
-    const network = resolveNetwork(e, fail);
+    const network = resolveNetwork(name, e, fail, warn);
     const cluster = resolveCluster(name, cloud, e, fail);
     const backup = resolveBackup(e, fail);
     if (e.alertEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e.alertEmail)) {
@@ -372,46 +392,25 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: 
     };
 }
 
-function resolveNetwork(e: RawDatabaseEntry, fail: Report): NetworkSpec {
+function resolveNetwork(name: string, e: RawDatabaseEntry, fail: Report, warn: Report): NetworkSpec {
     const n = e.network ?? {};
-    (n.allowedCidrs ?? []).forEach((cidr, i) => {
+    const cidrs = n.allowedCidrs ?? [];
+    cidrs.forEach((cidr, i) => {
         const problem = cidrProblem(cidr);
         if (problem) fail(["network", "allowedCidrs", String(i)], `is ${show(cidr)}: ${problem}.`);
     });
+    const union = allowListProblem(cidrs);
+    if (union) fail(["network", "allowedCidrs"], `is ${show(cidrs)} for database "${name}": ${union}.`);
+    for (const w of wideEntries(cidrs)) warn(["network", "allowedCidrs", String(w.index)], `is ${show(w.cidr)} for database "${name}": ${w.why}.`);
     return {
         existingNetworkId: n.existingNetworkId,
         existingSubnetIds: n.existingSubnetIds ?? [],
-        allowedCidrs: n.allowedCidrs ?? [],
+        allowedCidrs: cidrs,
         allowedNamespaces: n.allowedNamespaces ?? [],
         allowedPodLabels: n.allowedPodLabels ?? {},
         allowedSecurityGroupIds: n.allowedSecurityGroupIds ?? [],
         allowedTags: n.allowedTags ?? [],
     };
-}
-
-export function cidrProblem(cidr: string): string | undefined {
-    if ((WORLD_CIDRS as readonly string[]).includes(cidr.trim())) {
-        return "opening a database port to the whole internet is not allowed; list the client ranges instead";
-    }
-    const [addr, prefix, extra] = cidr.split("/");
-    const family = isIP(addr);
-    if (family === 0 || prefix === undefined || extra !== undefined || !/^\d+$/.test(prefix)) {
-        return "not a CIDR; write it like 10.0.0.0/16";
-    }
-    const max = family === 4 ? 32 : 128;
-    if (Number(prefix) > max) return `the prefix must be 0-${max}`;
-    if (Number(prefix) === 0) return "a /0 range is the whole internet; list the client ranges instead";
-    if (family === 4) {
-        // Security groups, firewalls and pg_hba refuse (or silently widen) an address with host bits set.
-        const n = addr.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
-        const size = 2 ** (32 - Number(prefix));
-        const network = n - (n % size);
-        if (network !== n) {
-            const dotted = [24, 16, 8, 0].map((s) => Math.floor(network / 2 ** s) % 256).join(".");
-            return `host bits are set for a /${prefix}; the network is ${dotted}/${prefix}`;
-        }
-    }
-    return undefined;
 }
 
 function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: Report): ClusterSpec | undefined {

@@ -1,5 +1,5 @@
 import { DATABASE_PORT_NAMES, DATABASE_PORTS, isWorldCidr } from "../conventions";
-import { databasePortsInGcpAllow, databasePortsInRange } from "../ports";
+import { databasePortsInGcpAllow, databasePortsInNetworkPolicyRule, databasePortsInRange } from "../ports";
 import { belongsToDatabase, listing } from "../resource";
 import { DbplacePolicy } from "./types";
 
@@ -96,8 +96,7 @@ export const noWorldIngressOnDatabasePorts: DbplacePolicy = {
             case "kubernetes:networking.k8s.io/v1:NetworkPolicy":
                 ((p.spec?.ingress ?? []) as { from?: { ipBlock?: { cidr?: string } }[]; ports?: { port?: number | string }[] }[]).forEach((rule, i) => {
                     const open = (rule.from ?? []).map((peer) => peer.ipBlock?.cidr).filter(isWorldCidr) as string[];
-                    // No `ports` admits every port; named ports are resolved against the pods, so assume the worst.
-                    const ports = rule.ports?.length ? DATABASE_PORTS.filter((dp) => rule.ports!.some((rp) => Number(rp.port) === dp || DATABASE_PORT_NAMES.includes(String(rp.port)))) : [...DATABASE_PORTS];
+                    const ports = databasePortsInNetworkPolicyRule(rule);
                     if (open.length > 0 && ports.length > 0) {
                         report(`${args.name}: ingress[${i}] admits ${listing(open)} to port ${listing(ports)}; name the client namespaces, pods or ranges instead.`);
                     }

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
-import { policies } from "../../policy/policies";
+import { policies, stackPolicies, wideAllowListEntries } from "../../policy/policies";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js");
@@ -63,11 +63,13 @@ describe("policy pack served over gRPC (policy/index.ts)", () => {
         pack?.child.kill();
     });
 
-    it("announces every policy of policies.ts, mandatory by default", async () => {
+    it("announces every policy of policies.ts, mandatory unless it says otherwise", async () => {
         const info: any = await call(client, "getAnalyzerInfo", new Empty());
         assert.equal(info.getName(), "dbplace-guardrails");
-        assert.deepEqual(info.getPoliciesList().map((p: any) => p.getName()).sort(), policies.map((p) => p.name).sort());
+        assert.deepEqual(info.getPoliciesList().map((p: any) => p.getName()).sort(), [...policies, ...stackPolicies].map((p) => p.name).sort());
         assert.equal(info.getPoliciesList()[0].getEnforcementlevel(), analyzer.EnforcementLevel.MANDATORY);
+        const wide = info.getPoliciesList().find((p: any) => p.getName() === wideAllowListEntries.name);
+        assert.equal(wide.getEnforcementlevel(), analyzer.EnforcementLevel.ADVISORY);
     });
 
     it("reports a publicly accessible RDS instance and passes a private one", async () => {
