@@ -55,7 +55,7 @@ function until(readUri: string, sql: string, want: (out: string) => boolean, sin
 
 /** The bake's own share, as the engine reports it: "RemoteImage app-baked-image created (12s)". */
 function bakeSeconds(out: string): number | undefined {
-    const m = /RemoteImage app-baked-image created \((\d+(?:\.\d+)?)s\)/.exec(out);
+    const m = /RemoteImage app-baked-image created(?: replacement)? \((\d+(?:\.\d+)?)s\)/.exec(out);
     return m ? Number(m[1]) : undefined;
 }
 

@@ -1,0 +1,70 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { deployNeeds } from "../../lib/deploy/needs";
+import { connectLines, describeContract } from "../../lib/deploy/contract-text";
+import { overlay } from "../../lib/deploy/overlay";
+import { loadStackConfig, PROJECT_ROOT } from "../../lib/stacks";
+
+/**
+ * `npm run up|down|outputs` before anything is touched: bad input is one sentence and a non-zero exit,
+ * decided from the stack's config alone (no dockerd, toolchain or state is consulted).
+ */
+describe("npm run up / down / outputs: bad input fails first, in one sentence", function () {
+    this.timeout(60_000);
+    let o: ReturnType<typeof overlay>;
+    before(() => {
+        o = overlay("dbplace-stack-cli-", []);
+        fs.writeFileSync(path.join(o.project, "stacks", "Pulumi.bad.yaml"),
+            "config:\n  dbplace:cloud: local\n  dbplace:placement: dockr\n");
+    });
+    after(() => fs.rmSync(o.work, { recursive: true, force: true }));
+
+    // A PATH with node but no docker or pulumi: reaching for either would fail differently.
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(PROJECT_ROOT, "node_modules/ts-node/dist/bin.js"), "-T", path.join(PROJECT_ROOT, "scripts/stack.ts"), ...args], {
+        cwd: o.project, encoding: "utf8",
+        env: { PATH: path.dirname(process.execPath), HOME: o.work, DBPLACE_PROJECT_DIR: o.project, PULUMI_BACKEND_URL: o.backend },
+    });
+
+    const cases: [string, string[], RegExp][] = [
+        ["an unknown stack names the known ones", ["up", "nosuch"], /^stack\.ts: unknown stack "nosuch": no stacks\/Pulumi\.nosuch\.yaml; example stacks: bad\.$/m],
+        ["a bad value names the key, the value and the allowed values", ["up", "bad"], /dbplace:placement.*"dockr".*docker/],
+        ["down checks the config too", ["down", "bad"], /dbplace:placement/],
+        ["a key is only for outputs", ["up", "bad", "app.connectionSecret"], /^usage:/m],
+    ];
+    for (const [title, args, message] of cases) {
+        it(title, () => {
+            const r = cli(...args);
+            assert.notEqual(r.status, 0, r.stdout);
+            assert.match(r.stderr, message);
+            assert.doesNotMatch(r.stderr, /\n\s+at /, "a sentence, not a stack trace");
+        });
+    }
+});
+
+describe("npm run up: what a stack needs, from its validated config", () => {
+    it("the dev stack needs dockerd, the two local images and the docker and random providers", () => {
+        const needs = deployNeeds("dev", loadStackConfig("dev"), "dbplace");
+        assert.equal(needs.docker, true);
+        assert.deepEqual(needs.localImages, { base: ["dbplace/postgres:15"], exporter: ["dbplace/postgres-exporter:0.17.1"] });
+        assert.deepEqual(needs.plugins, ["pulumi-resource-random", "pulumi-resource-docker"]);
+    });
+
+    it("the cluster stack needs no dockerd, and the kubernetes provider", () => {
+        const needs = deployNeeds("cluster", loadStackConfig("cluster"), "dbplace");
+        assert.equal(needs.docker, false);
+        assert.ok(needs.plugins.includes("pulumi-resource-kubernetes"));
+    });
+
+    it("prints the contract without secrets and lines that fetch them when they run", () => {
+        const c = { host: "127.0.0.1", port: 32768, readHost: "127.0.0.1", readPort: 32771, database: "app", username: "dbadmin", engine: "postgres", placement: "docker",
+            connectionSecret: "postgresql://dbadmin:s3cret@127.0.0.1:32768/app", readConnectionSecret: "postgresql://dbplace_reader:r3ad@127.0.0.1:32771/app" };
+        const text = [describeContract("app", c), ...connectLines("dev", "app", c)].join("\n");
+        assert.doesNotMatch(text, /s3cret|r3ad/);
+        assert.match(text, /connect psql "\$\(npm run -s outputs -- dev app\.connectionSecret\)"/);
+        assert.match(text, /replica psql "\$\(npm run -s outputs -- dev app\.readConnectionSecret\)"/);
+        const noReplicas = connectLines("dev", "app", { ...c, readConnectionSecret: c.connectionSecret, readPort: c.port });
+        assert.equal(noReplicas.length, 1, "no replica line when reads go to the master");
+    });
+});
