@@ -74,10 +74,12 @@ async function run(argv: readonly string[], io: CliIo, hooks: CliHooks): Promise
         return EXIT.ok;
     }
     const prices = loadPrices(args.prices ? path.resolve(args.prices) : DEFAULT_PRICES);
-    const stacks = hooks.knownStacks ? checkKnown(args.stacks, hooks.knownStacks) : checkStackNames(args.stacks);
-    if (stacks.length === 0) throw new CompareError(`no stacks to compare: ${path.relative(process.cwd(), PROJECT_ROOT) || "."}/stacks has no Pulumi.<name>.yaml files.`, EXIT.usage);
+    // Another copy of the project (its Pulumi.yaml and stacks/), as for npm run up: a test's overlay.
+    const root = io.env.DBPLACE_PROJECT_DIR ?? PROJECT_ROOT;
+    const stacks = hooks.knownStacks ? checkKnown(args.stacks, hooks.knownStacks) : checkStackNames(args.stacks, root);
+    if (stacks.length === 0) throw new CompareError(`no stacks to compare: ${path.relative(process.cwd(), root) || "."}/stacks has no Pulumi.<name>.yaml files.`, EXIT.usage);
 
-    const evals: StackEval[] = args.preview ? evaluateWithPreview(stacks, { env: io.env }) : await evaluateStacks(stacks, hooks);
+    const evals: StackEval[] = args.preview ? evaluateWithPreview(stacks, { env: io.env, cwd: root }) : await evaluateStacks(stacks, hooks);
     const comparison = buildComparison(evals, prices, args.preview ? "preview" : "mocks");
     const render = { hideIdentical: args.hideIdentical, all: args.all, resources: args.resources };
     const colour = args.format === "terminal" && !args.out && wantsColour(args.colour, io);

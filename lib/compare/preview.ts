@@ -61,7 +61,9 @@ function previewStack(bin: string, stack: string, project: string, cwd: string, 
     }
     const resolved = resolveConfig(config, project);
     const base: StackEval = { stack, specs: resolved.specs, resources: [], providerConfig: resolved.providerConfig };
-    const run = spawnSync(bin, ["preview", "--json", "--non-interactive", "--stack", stack], { cwd, env, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
+    // --show-sames: without it a deployed stack's unchanged resources are left out of the plan, and a stack
+    // with nothing to change would compare as empty.
+    const run = spawnSync(bin, ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack], { cwd, env, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
     let doc: PreviewDoc | undefined;
     try {
         doc = JSON.parse(run.stdout) as PreviewDoc;

@@ -160,6 +160,40 @@ describe("engine tier: real pulumi CLI against a kwok cluster", function () {
         ok(pulumi(["preview", "--expect-no-changes", "--diff"]), "pulumi preview --expect-no-changes");
     });
 
+    it("2b. compare --preview lines up two deployed stacks (kwok cluster, local Docker) from real plans", function () {
+        const DOCKER = "cmp-docker";
+        fs.writeFileSync(path.join(project, "stacks", `Pulumi.${DOCKER}.yaml`), `config:
+  dbplace:cloud: local
+  dbplace:placement: docker
+  dbplace:engineVersion: "15"
+  dbplace:image: dbplace/postgres:15
+  dbplace:exporterImage: dbplace/postgres-exporter:0.17.1
+  dbplace:deletionProtection: false
+  dbplace:replicas: {kind: baked, count: 1, maxStalenessMinutes: 60}
+`);
+        ok(run(path.join(REPO, "tools/docker/base-image.sh"), [], { env }), "dockerd and the local images");
+        ok(pulumi(["stack", "init"], DOCKER), "stack init");
+        try {
+            ok(pulumi(["up", "--yes", "--skip-preview"], DOCKER), "pulumi up (docker)");
+            const compare = (format: string) => run(path.join(REPO, "node_modules/.bin/ts-node"),
+                ["-T", path.join(REPO, "scripts/compare.ts"), "--preview", STACK, DOCKER, "--format", format], { cwd: project, env: { ...env, DBPLACE_PROJECT_DIR: project } });
+            const doc = JSON.parse(ok(compare("json"), "compare --preview --format json").stdout);
+            assert.strictEqual(doc.source, "preview");
+            assert.deepStrictEqual(doc.stacks.map((s: { name: string; status: string }) => `${s.name}:${s.status}`), [`${STACK}:ok`, `${DOCKER}:ok`]);
+            const placement = doc.summary.find((r: { key: string }) => r.key === "app/placement");
+            assert.deepStrictEqual(placement?.values, { [STACK]: "cluster on local", [DOCKER]: "docker on local" });
+            const only = (type: string) => doc.resources.filter((r: { type: string }) => r.type === type).map((r: { presentIn: string[] }) => r.presentIn.join(","));
+            assert.ok(only("docker:index/container:Container").every((p: string) => p === DOCKER) && only("docker:index/container:Container").length >= 3, "the docker stack's containers, from its plan");
+            assert.ok(only("kubernetes:apps/v1:StatefulSet").every((p: string) => p === STACK) && only("kubernetes:apps/v1:StatefulSet").length === 1, "the cluster stack's StatefulSet, from its plan");
+            const text = ok(compare("terminal"), "compare --preview").stdout;
+            assert.match(text, /cluster on local/);
+            console.log(`      compare --preview: ${text.split("\n").length} lines; ${doc.stacks.map((s: { name: string; resourceCount: number }) => `${s.name} ${s.resourceCount} resources`).join(", ")}`);
+        } finally {
+            ok(pulumi(["destroy", "--yes", "--skip-preview"], DOCKER), "pulumi destroy (docker)");
+            ok(pulumi(["stack", "rm", "--yes", "--preserve-config"], DOCKER), "stack rm (docker)");
+        }
+    });
+
     it("3. a placement change that would delete protected data fails with Pulumi's protection error", function () {
         // Moving the database to another namespace replaces the StatefulSet (docker.e2e.ts switches placement).
         const file = path.join(project, "stacks", `Pulumi.${STACK}.yaml`);
