@@ -54,10 +54,11 @@ export function bakedReplicaImage(name: string, args: BakedReplicaImageArgs, opt
         name: imageName,
         build: {
             context: context.dir,
-            // The provider builds with BuildKit (its embedded buildx) unless DOCKER_BUILDKIT=0.
+            // The provider builds with BuildKit (its embedded buildx) unless DOCKER_BUILDKIT=0; this variant
+            // binds the dump into the restore step, so it never lands in a layer (see bake/dockerfile.ts).
             dockerfile: context.dockerfileBuildkit,
             buildArgs: { ...context.buildArgs, READER_VERIFIER: verifier },
-            // The dump is bound into the restore step and never lands in a layer (see bake/dockerfile.ts).
+            // A restore needs nothing from the network.
             networkMode: "none",
             ...(args.platform ? { platform: args.platform } : {}),
         },
