@@ -157,11 +157,13 @@ export class Lab {
     }
 
     cleanup(): void {
+        // VM_TEST_KEEP=1 leaves the VMs up to look into (the next run sweeps them).
+        if (process.env.VM_TEST_KEEP) return;
         const ids = sh("docker", ["ps", "-aq", "--filter", `label=${this.label}`], { allowFail: true }).out.split(/\s+/).filter(Boolean);
         if (ids.length) sh("docker", ["rm", "-f", "-v", ...ids], { allowFail: true });
         for (const n of this.networks) sh("docker", ["network", "rm", n], { allowFail: true });
         for (const l of this.loops) sh("losetup", ["-d", l], { allowFail: true });
-        if (!process.env.VM_TEST_KEEP) fs.rmSync(this.root, { recursive: true, force: true });
+        fs.rmSync(this.root, { recursive: true, force: true });
     }
 }
 
