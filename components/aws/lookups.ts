@@ -5,6 +5,8 @@ import { DatabaseSpec } from "../config/validate";
 
 /** Canonical's account: the only publisher whose Ubuntu images we boot. */
 export const CANONICAL_OWNER = "099720109477";
+/** The Debian project's account (https://wiki.debian.org/Cloud/AmazonEC2Image/Bookworm). */
+export const DEBIAN_OWNER = "136693071363";
 
 export type Architecture = "arm64" | "x86_64";
 
@@ -25,6 +27,24 @@ export function ubuntuAmi(arch: Architecture, opts?: pulumi.InvokeOutputOptions)
         mostRecent: true,
         filters: [
             { name: "name", values: [`ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${debArch}-server-*`] },
+            { name: "architecture", values: [arch] },
+            { name: "virtualization-type", values: ["hvm"] },
+            { name: "root-device-type", values: ["ebs"] },
+        ],
+    }, opts).id;
+}
+
+/**
+ * The newest Debian 12 image for the architecture: what postgres VMs and baked-replica hosts boot, the
+ * OS their boot scripts are run on in `npm run test:vm`. Same lookup policy as ubuntuAmi.
+ */
+export function debianAmi(arch: Architecture, opts?: pulumi.InvokeOutputOptions): pulumi.Output<string> {
+    const debArch = arch === "arm64" ? "arm64" : "amd64";
+    return aws.ec2.getAmiOutput({
+        owners: [DEBIAN_OWNER],
+        mostRecent: true,
+        filters: [
+            { name: "name", values: [`debian-12-${debArch}-*`] },
             { name: "architecture", values: [arch] },
             { name: "virtualization-type", values: ["hvm"] },
             { name: "root-device-type", values: ["ebs"] },

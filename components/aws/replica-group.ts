@@ -7,7 +7,7 @@ import { awsTagKey, DECLARED, stalenessDeclaration } from "../declarations";
 import { bakedAlarms } from "./alarms";
 import { AwsFirewall } from "./firewall";
 import { policyDocument, serviceRole, trustService } from "./iam";
-import { ubuntuAmi } from "./lookups";
+import { debianAmi } from "./lookups";
 import { AwsAlerts } from "./monitoring";
 import { AwsNetwork } from "./network";
 import { replicaUserData } from "./replica-user-data";
@@ -101,7 +101,7 @@ export class AwsReplicaGroup extends pulumi.ComponentResource {
         // tagSpecifications are part of a version, so a new promise there would roll every replica for a tag.
         const templateTags = { ...awsTags(spec.name, "baked-replica"), ...stalenessDeclaration(spec, awsTagKey(DECLARED.maxStaleness)) };
         const template = new aws.ec2.LaunchTemplate(`${name}-template`, {
-            imageId: ubuntuAmi("x86_64", parent),
+            imageId: debianAmi("x86_64", parent),
             instanceType,
             iamInstanceProfile: { arn: profile.arn },
             networkInterfaces: [{ associatePublicIpAddress: "false", securityGroups: [firewall.securityGroupId], deleteOnTermination: "true" }],

@@ -85,8 +85,8 @@ export function vmScript(a: VmScriptArgs): string {
                 `chown -R postgres:postgres ${DATA_MOUNT}/etc ${DATA_MOUNT}/lib`,
             ]
             : [`apt-get install -y -q mysql-server-${a.version} curl`]),
-        "snap install aws-cli --classic",
-        "export PATH=$PATH:/snap/bin",
+        // Debian 12 (postgres) packages the AWS CLI; Ubuntu 24.04 (mysql) only has the snap.
+        ...(pg ? ["apt-get install -y -q awscli"] : ["snap install aws-cli --classic", "export PATH=$PATH:/snap/bin"]),
         cloudWatchAgent(a.engine),
         "",
         `SECRET=$(aws secretsmanager get-secret-value --region "$REGION" --secret-id '${a.secretArn}' --query SecretString --output text)`,
@@ -113,7 +113,7 @@ function postgresSetup(a: VmScriptArgs, clients: string[]): string[] {
     const setup = [
         `cat > ${etc}/conf.d/10-dbplace.conf <<EOF`,
         "listen_addresses = 'localhost,${PRIVATE_IP}'",
-        // The Ubuntu packages ship a self-signed certificate (ssl-cert-snakeoil); pg_hba only has hostssl lines.
+        // Debian's packages ship a self-signed certificate (ssl-cert-snakeoil); pg_hba only has hostssl lines.
         "ssl = on",
         "password_encryption = scram-sha-256",
         `max_connections = ${a.maxConnections}`,
@@ -230,7 +230,7 @@ function cloudWatchAgent(engine: Engine): string {
         },
     };
     return [
-        'curl -fsSLo /tmp/cwagent.deb "https://amazoncloudwatch-agent.s3.amazonaws.com/ubuntu/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"',
+        `curl -fsSLo /tmp/cwagent.deb "https://amazoncloudwatch-agent.s3.amazonaws.com/${engine === "postgres" ? "debian" : "ubuntu"}/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"`,
         "dpkg -i /tmp/cwagent.deb",
         "cat > /opt/aws/amazon-cloudwatch-agent/etc/dbplace.json <<'EOF'",
         JSON.stringify(config, null, 2),

@@ -18,7 +18,7 @@ export interface AwsVmNodeArgs {
     readonly availabilityZone: pulumi.Input<string>;
     /** Required. From the size preset. */
     readonly instanceType: string;
-    /** Required. Ubuntu 24.04 for the instance type's architecture (lookups.ts). */
+    /** Required. Debian 12 (postgres) or Ubuntu 24.04 (mysql) for the instance type's architecture (lookups.ts). */
     readonly ami: pulumi.Input<string>;
     /** Required. The database's group. */
     readonly securityGroupId: pulumi.Input<string>;

@@ -10,7 +10,7 @@ import { privateZone, simpleRecord, weightedRecords } from "./dns";
 import { AwsFirewall } from "./firewall";
 import { policyDocument, serviceRole, trustService } from "./iam";
 import { databaseKey } from "./kms";
-import { architectureOf, instancePreset, ubuntuAmi } from "./lookups";
+import { architectureOf, debianAmi, instancePreset, ubuntuAmi } from "./lookups";
 import { AwsAlerts } from "./monitoring";
 import { AwsNetwork } from "./network";
 import { TLS_PARAMS } from "./rds-settings";
@@ -122,7 +122,8 @@ export class AwsVmDatabase extends pulumi.ComponentResource implements DatabaseC
             subnetId: network.subnetIds[i % network.subnetIds.length],
             availabilityZone: network.subnetAzs[i % network.subnetAzs.length],
             instanceType: preset.instanceType,
-            ami: ubuntuAmi(architectureOf(preset.instanceType), parent),
+            // Debian 12 for postgres (PGDG builds for it); MySQL needs Ubuntu's archive, Debian ships no mysql-server.
+            ami: (spec.engine === "postgres" ? debianAmi : ubuntuAmi)(architectureOf(preset.instanceType), parent),
             securityGroupId: firewall.securityGroupId,
             instanceProfileName: instanceProfile.name,
             kmsKeyArn: key.arn,

@@ -114,8 +114,12 @@ export const AWS_INVOKES: Record<string, InvokeHook> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ id: MOCK_ACCOUNT, accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/deployer`, userId: "AIDAMOCK" }),
     "aws:index/getPartition:getPartition": () => ({ id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" }),
     "aws:ec2/getAmi:getAmi": ({ inputs }) => {
-        const arch = (inputs.filters as { name: string; values: string[] }[]).find((f) => f.name === "architecture")?.values[0] ?? "x86_64";
-        return { id: `ami-0${arch === "arm64" ? "a" : "b"}${hex(`${region()}:${arch}`, 15)}`, architecture: arch, name: `ubuntu-noble-24.04-${arch}-server-20261101` };
+        const filters = inputs.filters as { name: string; values: string[] }[];
+        const arch = filters.find((f) => f.name === "architecture")?.values[0] ?? "x86_64";
+        // Debian's images get ids starting ami-0d, Ubuntu's ami-0a (arm64) / ami-0b (x86_64).
+        const debian = (inputs.owners as string[] | undefined)?.includes("136693071363");
+        const name = filters.find((f) => f.name === "name")?.values[0].replace("*", "20261101") ?? "image";
+        return { id: `ami-0${debian ? "d" : ""}${arch === "arm64" ? "a" : "b"}${hex(`${region()}:${arch}:${debian}`, debian ? 14 : 15)}`, architecture: arch, name };
     },
     "aws:ec2/getSubnet:getSubnet": ({ inputs }) => {
         const id = String(inputs.id);

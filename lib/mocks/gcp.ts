@@ -10,6 +10,8 @@ const project = (inputs: Record<string, any>) => String(inputs.project ?? MOCK_P
 const nameOf = (name: string, inputs: Record<string, any>) => String(inputs.name ?? name);
 /** 10.20.x.y inside the default subnet for VM-side addresses; 10.99.x.y for Cloud SQL (the PSA range). */
 const ip = (prefix: string, key: string) => `${prefix}.${1 + hashNumber(`${key}:a`, 250)}.${2 + hashNumber(`${key}:b`, 250)}`;
+/** An address inside the default subnet (10.20.0.0/20), as GCE reserves it: what pg_hba and the standbys see. */
+const subnetIp = (key: string) => `10.20.${hashNumber(`${key}:a`, 16)}.${2 + hashNumber(`${key}:b`, 250)}`;
 
 export const GCP_STATE: Record<string, StateHook> = {
     "gcp:compute/network:Network": ({ name, inputs }) => {
@@ -21,7 +23,7 @@ export const GCP_STATE: Record<string, StateHook> = {
         return { name: nameOf(name, inputs), selfLink: `https://www.googleapis.com/compute/v1/${id}`, id, gatewayAddress: "10.20.0.1" };
     },
     "gcp:compute/globalAddress:GlobalAddress": ({ name, inputs }) => ({ name: nameOf(name, inputs), address: "10.99.0.0" }),
-    "gcp:compute/address:Address": ({ name, inputs }) => ({ name: nameOf(name, inputs), address: inputs.address ?? ip("10.20", name) }),
+    "gcp:compute/address:Address": ({ name, inputs }) => ({ name: nameOf(name, inputs), address: inputs.address ?? subnetIp(name) }),
     "gcp:compute/disk:Disk": ({ name, inputs }) => ({ name: nameOf(name, inputs) }),
     "gcp:compute/resourcePolicy:ResourcePolicy": ({ name, inputs }) => ({ name: nameOf(name, inputs) }),
     "gcp:compute/instance:Instance": ({ name, inputs }) => ({
@@ -37,7 +39,7 @@ export const GCP_STATE: Record<string, StateHook> = {
         name: nameOf(name, inputs),
         instanceGroup: `https://www.googleapis.com/compute/v1/projects/${project(inputs)}/regions/${inputs.region}/instanceGroups/${name}`,
     }),
-    "gcp:compute/forwardingRule:ForwardingRule": ({ name, inputs }) => ({ name: nameOf(name, inputs), ipAddress: ip("10.20", name) }),
+    "gcp:compute/forwardingRule:ForwardingRule": ({ name, inputs }) => ({ name: nameOf(name, inputs), ipAddress: subnetIp(name) }),
     "gcp:compute/router:Router": ({ name, inputs }) => ({ name: nameOf(name, inputs) }),
     "gcp:sql/databaseInstance:DatabaseInstance": ({ name, inputs }) => ({
         name: nameOf(name, inputs),

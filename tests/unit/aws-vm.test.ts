@@ -67,7 +67,7 @@ describe("aws/vm placement (EC2)", () => {
             assert.equal(i.inputs.subnetId, "network-private-0-id");
             assert.deepEqual(i.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
             assert.equal(i.inputs.iamInstanceProfile, "app-instance");
-            assert.deepEqual([i.inputs.instanceType, i.inputs.ami.startsWith("ami-0a")], ["t4g.small", true], "Graviton preset boots the arm64 image");
+            assert.deepEqual([i.inputs.instanceType, i.inputs.ami.startsWith("ami-0da")], ["t4g.small", true], "Graviton preset boots the arm64 Debian image");
             assert.deepEqual(i.ignoreChanges, ["ami"]);
             assert.equal(i.inputs.userDataReplaceOnChange, true);
             assert.equal(i.inputs.rootBlockDevice.encrypted, true);
