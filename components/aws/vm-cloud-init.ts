@@ -3,6 +3,9 @@ import { DATA_MOUNT, ENGINE_PROCESS } from "./alarms";
 import { IMDS_REGION } from "./replica-user-data";
 import { noDefaultClusterLines } from "../vm/postgres-common";
 
+/** The host's distribution (debian | ubuntu), read when the script runs. */
+const OS_ID = "$(. /etc/os-release && echo \"$ID\")";
+
 export const REPLICATION_USER = "replicator";
 
 export interface VmScriptArgs {
@@ -85,8 +88,9 @@ export function vmScript(a: VmScriptArgs): string {
                 `chown -R postgres:postgres ${DATA_MOUNT}/etc ${DATA_MOUNT}/lib`,
             ]
             : [`apt-get install -y -q mysql-server-${a.version} curl`]),
-        // Debian 12 (postgres) packages the AWS CLI; Ubuntu 24.04 (mysql) only has the snap.
-        ...(pg ? ["apt-get install -y -q awscli"] : ["snap install aws-cli --classic", "export PATH=$PATH:/snap/bin"]),
+        // Debian 12 packages the AWS CLI; Ubuntu 24.04 (MySQL hosts, and Postgres hosts that keep the Ubuntu
+        // image they were created with: the AMI is in ignoreChanges) only has the snap. Decided on the host.
+        `if [ "${OS_ID}" = debian ]; then apt-get install -y -q awscli; else snap install aws-cli --classic; export PATH=$PATH:/snap/bin; fi`,
         cloudWatchAgent(a.engine),
         "",
         `SECRET=$(aws secretsmanager get-secret-value --region "$REGION" --secret-id '${a.secretArn}' --query SecretString --output text)`,
@@ -230,7 +234,7 @@ function cloudWatchAgent(engine: Engine): string {
         },
     };
     return [
-        `curl -fsSLo /tmp/cwagent.deb "https://amazoncloudwatch-agent.s3.amazonaws.com/${engine === "postgres" ? "debian" : "ubuntu"}/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"`,
+        `curl -fsSLo /tmp/cwagent.deb "https://amazoncloudwatch-agent.s3.amazonaws.com/${OS_ID}/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"`,
         "dpkg -i /tmp/cwagent.deb",
         "cat > /opt/aws/amazon-cloudwatch-agent/etc/dbplace.json <<'EOF'",
         JSON.stringify(config, null, 2),

@@ -1,4 +1,8 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { replicaUserData } from "../../components/aws/replica-user-data";
 import { vmScript } from "../../components/aws/vm-cloud-init";
 import { one } from "../helpers/resources";
@@ -16,17 +20,26 @@ describe("AWS VMs boot Debian 12", () => {
         assert.match(one(run, "aws:ec2/launchTemplate:LaunchTemplate", "app-baked-group-template").inputs.imageId, /^ami-0d/);
     });
 
-    it("installs the AWS CLI and the CloudWatch agent the Debian way (no snap on Debian)", () => {
-        for (const script of [vmScript({ ...base, engine: "postgres" }), replicaUserData({ image: "nginx:1", database: "app", stack: "s" })]) {
-            assert.doesNotMatch(script, /\bsnap\b/);
-            assert.match(script, /apt-get install -y -q [^\n]*\bawscli\b/);
+    it("installs the AWS CLI and the CloudWatch agent the way the host's distribution packages them", () => {
+        const script = vmScript({ ...base, engine: "postgres" });
+        const line = script.split("\n").find((l) => l.includes("awscli"));
+        assert.ok(line, "a line installs the AWS CLI");
+        // Run the decision on this (Debian) machine with recording stand-ins for apt-get and snap.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbplace-awscli-"));
+        try {
+            for (const cmd of ["apt-get", "snap"]) fs.writeFileSync(path.join(dir, cmd), `#!/bin/sh\necho "${cmd} $*" >> ${dir}/calls\n`, { mode: 0o755 });
+            const r = spawnSync("bash", ["-euc", line!], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(fs.readFileSync(path.join(dir, "calls"), "utf8"), "apt-get install -y -q awscli\n", "Debian: from apt, no snap");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
         }
-        assert.match(vmScript({ ...base, engine: "postgres" }), /amazoncloudwatch-agent\.s3\.amazonaws\.com\/debian\//);
+        assert.match(script, /amazoncloudwatch-agent\.s3\.amazonaws\.com\/\$\(\. \/etc\/os-release && echo "\$ID"\)\//, "the agent package of the host's distribution");
+        assert.doesNotMatch(replicaUserData({ image: "nginx:1", database: "app", stack: "s" }), /\bsnap\b/);
     });
 
-    it("keeps MySQL VMs on Ubuntu 24.04, whose archive ships mysql-server-8.0 (Debian 12 has none)", () => {
+    it("keeps MySQL VMs on Ubuntu 24.04 (Debian 12 has no mysql-server), where the CLI comes from the snap", () => {
         const script = vmScript({ ...base, engine: "mysql", version: "8.0" });
-        assert.match(script, /snap install aws-cli --classic/);
-        assert.match(script, /amazoncloudwatch-agent\.s3\.amazonaws\.com\/ubuntu\//);
+        assert.match(script, /else snap install aws-cli --classic; export PATH=\$PATH:\/snap\/bin; fi/);
     });
 });
