@@ -21,6 +21,11 @@ export interface DatabaseContract {
     readonly connectionSecret: pulumi.Output<string>;
     /** URI for the read endpoint (reader role on baked replicas): always a Pulumi secret. */
     readonly readConnectionSecret: pulumi.Output<string>;
+    /**
+     * PEM of the CA that signed the server certificates, for `sslmode=verify-full` (libpq reads it from
+     * ~/.postgresql/root.crt or `sslrootcert`). Empty where the placement has no CA of its own to offer.
+     */
+    readonly caCert: pulumi.Output<string>;
     readonly placement: Placement;
     readonly engine: Engine;
 }
@@ -35,6 +40,7 @@ export interface ContractValues {
     username: string;
     connectionSecret: string;
     readConnectionSecret: string;
+    caCert: string;
     placement: Placement;
     engine: Engine;
 }
@@ -49,6 +55,7 @@ export function contractOutputs(c: DatabaseContract): pulumi.Output<ContractValu
         username: c.username,
         connectionSecret: c.connectionSecret,
         readConnectionSecret: c.readConnectionSecret,
+        caCert: c.caCert,
         placement: c.placement,
         engine: c.engine,
     });

@@ -23,6 +23,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseContra
     public readonly username: pulumi.Output<string>;
     public readonly connectionSecret: pulumi.Output<string>;
     public readonly readConnectionSecret: pulumi.Output<string>;
+    public readonly caCert: pulumi.Output<string>;
     public readonly placement: Placement;
     public readonly engine: Engine;
     /** The placement component that owns the real resources. */
@@ -45,6 +46,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseContra
         this.database = impl.database;
         this.username = impl.username;
         this.connectionSecret = pulumi.secret(impl.connectionSecret);
+        this.caCert = impl.caCert;
         this.readConnectionSecret = pulumi.secret(impl.readConnectionSecret);
         this.placement = spec.placement;
         this.engine = spec.engine;

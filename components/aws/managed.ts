@@ -46,6 +46,8 @@ export class AwsManagedDatabase extends pulumi.ComponentResource implements Data
     public readonly username: pulumi.Output<string>;
     public readonly connectionSecret: pulumi.Output<string>;
     public readonly readConnectionSecret: pulumi.Output<string>;
+    /** Empty: RDS and EC2 offer no CA of ours; clients verify RDS against AWS's published bundle. */
+    public readonly caCert: pulumi.Output<string> = pulumi.output("");
     public readonly placement = "managed" as const;
     public readonly engine: DatabaseSpec["engine"];
     /** Attach to application instances/pods to be admitted. */

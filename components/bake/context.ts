@@ -8,7 +8,8 @@ import { sha256FileSync } from "./digest";
 import { renderDockerfile, renderDockerfileBuildkit, LABEL_ARGS } from "./dockerfile";
 import { inspectDump } from "./dumpfile";
 import { resolveDumpSync } from "./fetch";
-import { REPLICA_CONF, REPLICA_HBA } from "./replica-config";
+import { REPLICA_CONF, REPLICA_HBA, REPLICA_HBA_LOOPBACK_TRUST, REPLICA_HBA_NO_TLS } from "./replica-config";
+import { START_SCRIPT } from "./start-script";
 import { RESTORE_SCRIPT } from "./restore-script";
 import { isScramVerifier } from "./scram";
 import { BAKED, BakeContext, BakeError, BakeSpec, DumpInfo, defaultCacheDir } from "./types";
@@ -99,7 +100,7 @@ export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCac
   const dockerfileText = renderDockerfile(spec.baseImage, spec.majorVersion);
   const buildkitText = renderDockerfileBuildkit(spec.baseImage, spec.majorVersion);
   const recipe = crypto.createHash("sha256")
-    .update([dockerfileText, buildkitText, RESTORE_SCRIPT, REPLICA_CONF, REPLICA_HBA].join("\0"))
+    .update([dockerfileText, buildkitText, RESTORE_SCRIPT, REPLICA_CONF, REPLICA_HBA, REPLICA_HBA_LOOPBACK_TRUST, REPLICA_HBA_NO_TLS, START_SCRIPT].join("\0"))
     .digest("hex").slice(0, 8);
   const dir = path.join(cacheDir, "bake", "contexts", `${tag}-${recipe}`);
   fs.mkdirSync(dir, { recursive: true });
@@ -108,6 +109,9 @@ export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCac
   writeIfChanged(path.join(dir, "bake-restore.sh"), RESTORE_SCRIPT, 0o755);
   writeIfChanged(path.join(dir, "replica.conf"), REPLICA_CONF);
   writeIfChanged(path.join(dir, "pg_hba.conf"), REPLICA_HBA);
+  writeIfChanged(path.join(dir, "pg_hba-loopback-trust.conf"), REPLICA_HBA_LOOPBACK_TRUST);
+  writeIfChanged(path.join(dir, "pg_hba-no-tls.conf"), REPLICA_HBA_NO_TLS);
+  writeIfChanged(path.join(dir, "dbplace-start"), START_SCRIPT, 0o755);
   if (dumpPath === undefined) writeIfChanged(path.join(dir, "dump.pgdump"), "");
   else linkOrCopy(dumpPath, path.join(dir, "dump.pgdump"));
 

@@ -1,6 +1,7 @@
 // The multi-stage Dockerfile of a baked replica. Compatible with the classic
 // builder and BuildKit (no heredocs, no --mount), so any `docker build` and
 // the Pulumi docker provider can build it.
+import { START_SCRIPT_PATH } from "./start-script";
 import { BAKED } from "./types";
 
 /** Build args the Dockerfile consumes; prepareBakeContext fills them all. */
@@ -44,9 +45,12 @@ ${labels}
 USER postgres
 WORKDIR /var/lib/postgresql
 EXPOSE ${BAKED.port}
+# Certificates and the reader's access mode come from mounted files and env at run time (dbplace-start),
+# so a rotated certificate needs no re-bake.
+COPY dbplace-start ${START_SCRIPT_PATH}
 # SIGINT = fast shutdown; a standby with nothing to flush exits at once.
 STOPSIGNAL SIGINT
-ENTRYPOINT ["postgres", "-D", "${BAKED.dataDir}"]
+ENTRYPOINT ["${START_SCRIPT_PATH}", "replica"]
 `;
 }
 
@@ -67,7 +71,7 @@ FROM \${BASE_IMAGE} AS base
 FROM base AS restore
 ${args()}
 LABEL dbplace.bake.stage="restore" dbplace.bake.dump-digest="\${DUMP_DIGEST}"
-COPY bake-restore.sh replica.conf pg_hba.conf /bake/
+COPY bake-restore.sh replica.conf pg_hba.conf pg_hba-loopback-trust.conf pg_hba-no-tls.conf /bake/
 COPY dump.pgdump /bake/dump.pgdump
 USER root
 RUN ${RESTORE_RUN}

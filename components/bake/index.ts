@@ -12,3 +12,4 @@ export type { DumpFromMasterOptions } from "./master";
 export { scramVerifier, isScramVerifier } from "./scram";
 export { inspectDump } from "./dumpfile";
 export { renderDockerfile } from "./dockerfile";
+export { START_SCRIPT, START_SCRIPT_PATH, SECRETS_DIR, RUN_DIR, SECRET_FILES, STANDBY_PGDATA } from "./start-script";

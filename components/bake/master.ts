@@ -55,13 +55,15 @@ export async function dumpFromMaster(opts: DumpFromMasterOptions): Promise<strin
     const db = opts.database ?? env.POSTGRES_DB ?? user;
     const inside = `/tmp/dbplace-dump-${process.pid}-${Date.now()}.pgdump`;
     say(`dump: pg_dump -Fc ${db} as ${user} inside ${opts.container}`);
-    const r = await docker(["exec", opts.container, "pg_dump", "-Fc", "-U", user, "-d", db, "-f", inside]);
+    // As the postgres OS user: dbplace masters admit the superuser over the unix socket by peer
+    // authentication only, and the container itself may start as root.
+    const r = await docker(["exec", "-u", "postgres", opts.container, "pg_dump", "-Fc", "-U", user, "-d", db, "-f", inside]);
     if (r.code !== 0) {
-      await docker(["exec", opts.container, "rm", "-f", inside]);
+      await docker(["exec", "-u", "postgres", opts.container, "rm", "-f", inside]);
       throw new BakeError("restore", `pg_dump in ${opts.container} failed: ${r.stderr.trim().split("\n").pop()}; check that the master is running and database ${db} exists.`);
     }
     const cp = await docker(["cp", `${opts.container}:${inside}`, part]);
-    await docker(["exec", opts.container, "rm", "-f", inside]);
+    await docker(["exec", "-u", "postgres", opts.container, "rm", "-f", inside]);
     if (cp.code !== 0) throw new BakeError("docker", `Could not copy the dump out of ${opts.container}: ${cp.stderr.trim()}.`);
   } else {
     const uri = opts.uri as string;

@@ -145,6 +145,8 @@ pg_controldata "$D" | grep -q "Database cluster state: *shut down$" || fail "the
 step "configure as a read-only standby"
 install -m 600 /bake/replica.conf "$D/postgresql.conf"
 install -m 600 /bake/pg_hba.conf "$D/pg_hba.conf"
+install -m 600 /bake/pg_hba-loopback-trust.conf "$D/pg_hba-loopback-trust.conf"
+install -m 600 /bake/pg_hba-no-tls.conf "$D/pg_hba-no-tls.conf"
 : >"$D/postgresql.auto.conf"
 : >"$D/standby.signal"
 rm -rf "$D/postmaster.opts" "$D/log" "$D"/pg_stat_tmp/* "$SOCK" "$LOG" /tmp/restore.err /tmp/psql.err /tmp/initdb.log

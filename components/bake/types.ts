@@ -107,14 +107,12 @@ export const BAKED = {
   /** Seconds since the dump was taken (the real staleness of what replicas serve). */
   ageQuery: `SELECT floor(extract(epoch FROM now() - dumped_at))::bigint AS age_seconds FROM ${META} ORDER BY baked_at DESC LIMIT 1`,
   /**
-   * Exec probe that passes only once the database answers a query (not just
-   * accepts connections). Uses the trust rule for 127.0.0.1 + reader role.
+   * Exec probe that passes only once the database answers a query (not just accepts connections): the
+   * superuser over the unix socket with peer authentication, so the probe needs no password and the
+   * reader none of the trust it used to have.
    */
   readinessCommand(database: string): string[] {
-    return [
-      "psql", "-h", "127.0.0.1", "-p", "5432", "-U", READER, "-d", database,
-      "-XAtq", "-c", `SELECT 1 FROM ${META} LIMIT 1`,
-    ];
+    return ["/usr/local/bin/dbplace-start", "probe", database, `SELECT 1 FROM ${META} LIMIT 1`];
   },
 };
 

@@ -40,6 +40,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
     public readonly username: pulumi.Output<string>;
     public readonly connectionSecret: pulumi.Output<string>;
     public readonly readConnectionSecret: pulumi.Output<string>;
+    public readonly caCert: pulumi.Output<string>;
     public readonly placement = "cluster" as const;
     public readonly engine: DatabaseSpec["engine"];
     public readonly provider: k8s.Provider;
@@ -189,6 +190,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
         this.readHost = this.replicas ? this.replicas.readHost : this.host;
         this.readPort = this.replicas ? this.replicas.readPort : this.port;
         this.readConnectionSecret = this.replicas ? this.replicas.readConnectionSecret : this.connectionSecret;
+        this.caCert = pulumi.output("");
         this.registerOutputs({
             host: this.host,
             port: this.port,

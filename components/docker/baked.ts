@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { BAKED } from "../bake";
+import { BAKED, SECRET_FILES } from "../bake";
+import { secretUploads } from "./secrets";
 import { connectionUri } from "../contract";
 import { stalenessDeclaration } from "../declarations";
 import { bakedReplicaImage } from "../replicas/bake-image";
@@ -13,6 +14,7 @@ import { DockerReplicaArgs, ReplicaEndpoint } from "./replica-args";
  * each replica is a volume-less container that answers within a second. A new dump means a new image
  * tag, which replaces the containers; Pulumi creates each new container (and waits for it to be healthy)
  * before deleting the old one, so reads never drop below `count` healthy replicas during a roll.
+ * The certificate is uploaded into each container, not baked: rotating it replaces containers, not images.
  */
 export class DockerBakedReplicas extends pulumi.ComponentResource implements ReplicaEndpoint {
     public readonly readHost: pulumi.Output<string>;
@@ -46,6 +48,11 @@ export class DockerBakedReplicas extends pulumi.ComponentResource implements Rep
         this.containers = Array.from({ length: spec.replicas.count }, (_, i) =>
             new docker.Container(`${name}-${i}`, {
                 image: this.imageRef,
+                // The image's dbplace-start installs the uploaded certificate for postgres and drops root.
+                user: "root",
+                // The certificate is uploaded here: a replica without it must not start in cleartext.
+                envs: ["DBPLACE_TLS=required"],
+                uploads: secretUploads({ [SECRET_FILES.serverCert]: args.tls.serverCert, [SECRET_FILES.serverKey]: args.tls.serverKey }),
                 networksAdvanced: [{ name: args.network, aliases: [`${spec.name}-ro`] }],
                 ports: [{ internal: BAKED.port, ip: "127.0.0.1" }],
                 healthcheck: {
@@ -70,6 +77,7 @@ export class DockerBakedReplicas extends pulumi.ComponentResource implements Rep
             host: this.readHost,
             port: this.readPort,
             database: spec.databaseName,
+            params: "?sslmode=verify-full",
         });
         this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, imageRef: this.imageRef });
     }

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
+import { DatabaseTls } from "../tls";
 
 /** What the docker master hands its replica components. */
 export interface DockerReplicaArgs {
@@ -14,6 +15,12 @@ export interface DockerReplicaArgs {
     readonly masterPassword: pulumi.Input<string>;
     /** Password of the replication role (streaming only). Default: none, which baked replicas need. */
     readonly replicationPassword?: pulumi.Input<string>;
+    /** Password of the application role: streaming standbys are read with it (they carry the master's roles). */
+    readonly appPassword: pulumi.Input<string>;
+    /** The database's CA and server certificate; every replica serves TLS with it. */
+    readonly tls: DatabaseTls;
+    /** pg_hba.conf and pg_ident.conf of the master, which its standbys apply too. */
+    readonly authFiles: Record<string, pulumi.Input<string>>;
     /** The master container: streaming replicas wait for it, then clone from it. */
     readonly master: docker.Container;
 }

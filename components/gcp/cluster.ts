@@ -26,6 +26,7 @@ export class GcpClusterDatabase extends pulumi.ComponentResource implements Data
     public readonly username: pulumi.Output<string>;
     public readonly connectionSecret: pulumi.Output<string>;
     public readonly readConnectionSecret: pulumi.Output<string>;
+    public readonly caCert: pulumi.Output<string>;
     public readonly placement = "cluster" as const;
     public readonly engine: DatabaseSpec["engine"];
     /** Only with cluster.create. */
@@ -51,6 +52,7 @@ export class GcpClusterDatabase extends pulumi.ComponentResource implements Data
         this.database = this.inCluster.database;
         this.username = this.inCluster.username;
         this.connectionSecret = this.inCluster.connectionSecret;
+        this.caCert = this.inCluster.caCert;
         this.readConnectionSecret = this.inCluster.readConnectionSecret;
         this.registerOutputs({
             host: this.host,

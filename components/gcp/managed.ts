@@ -31,6 +31,8 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
     public readonly username: pulumi.Output<string>;
     public readonly connectionSecret: pulumi.Output<string>;
     public readonly readConnectionSecret: pulumi.Output<string>;
+    /** The instance's server CA (Cloud SQL's own), for verify-full clients. */
+    public readonly caCert: pulumi.Output<string>;
     public readonly placement = "managed" as const;
     public readonly engine: DatabaseSpec["engine"];
     /** `project:instance`, what `gcloud sql connect` and the Cloud SQL connectors take. */
@@ -131,6 +133,7 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
             this.readConnectionSecret = this.connectionSecret;
         }
 
+        this.caCert = this.instance.serverCaCerts.apply((c) => c?.[0]?.cert ?? "");
         const instanceId = (i: gcp.sql.DatabaseInstance) => pulumi.interpolate`${project}:${i.name}`;
         new GcpMonitoring(`${name}-monitoring`, {
             spec,

@@ -41,6 +41,8 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
     public readonly username: pulumi.Output<string>;
     public readonly connectionSecret: pulumi.Output<string>;
     public readonly readConnectionSecret: pulumi.Output<string>;
+    /** Empty: the VM's PostgreSQL serves its own self-signed certificate, no CA to hand out yet. */
+    public readonly caCert: pulumi.Output<string> = pulumi.output("");
     public readonly placement = "vm" as const;
     public readonly engine: DatabaseSpec["engine"];
     /** `gs://bucket/prefix` of the scheduled dumps. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { hashNumber, InvokeHook, StateHook } from "./state";
 
 /** Docker and Kubernetes: what the providers fill in after create. */
@@ -25,6 +26,11 @@ export const LOCAL_STATE: Record<string, StateHook> = {
     "random:index/randomId:RandomId": ({ name, inputs }) => ({
         hex: hashNumber(name, 2 ** 32).toString(16).padStart(Number(inputs.byteLength ?? 4) * 2, "0").slice(0, Number(inputs.byteLength ?? 4) * 2),
     }),
+    // A stable seed per name, so certificates derived from it are stable across mock runs too.
+    "random:index/randomBytes:RandomBytes": ({ name, inputs }) => {
+        const hex = createHash("sha256").update(name).digest("hex").repeat(4).slice(0, Number(inputs.length ?? 32) * 2);
+        return { hex, base64: Buffer.from(hex, "hex").toString("base64") };
+    },
     "random:index/randomPassword:RandomPassword": ({ name, inputs }) => ({
         result: `mock${hashNumber(name, 1e9)}${name.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(Number(inputs.length ?? 16), "x").slice(0, Number(inputs.length ?? 16)),
     }),

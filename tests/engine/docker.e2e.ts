@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as http from "http";
+import * as os from "os";
 import * as path from "path";
 import { BAKED } from "../../components/bake";
 import { ok, overlay, printTimings, REPO, run, Run, runAsync } from "./support/project";
@@ -12,7 +13,15 @@ import { ok, overlay, printTimings, REPO, run, Run, runAsync } from "./support/p
 const STACK = "docker-e2e";
 const LABEL = `dbplace.io/stack=${STACK}`;
 
-interface Contract { host: string; port: number; readHost: string; readPort: number; database: string; username: string; connectionSecret: string; readConnectionSecret: string; placement: string; engine: string }
+interface Contract { host: string; port: number; readHost: string; readPort: number; database: string; username: string; connectionSecret: string; readConnectionSecret: string; caCert: string; placement: string; engine: string }
+
+// The URIs say sslmode=verify-full; libpq verifies against the CA the contract hands out.
+const CA_FILE = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dbplace-engine-ca-")), "root.crt");
+function trustCa(c: Contract): Contract {
+    assert.match(c.caCert, /^-----BEGIN CERTIFICATE-----/, "the contract carries the CA");
+    fs.writeFileSync(CA_FILE, c.caCert);
+    return c;
+}
 
 let project = "";
 let work = "";
@@ -25,11 +34,11 @@ const docker = (args: string[]) => run("docker", args);
 const outputs = (): Record<string, Contract> => JSON.parse(ok(cli(["outputs", STACK]), "npm run outputs").stdout);
 
 function psql(uri: string, sql: string): Run {
-    return run("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", uri, "-c", sql], { env: { ...process.env, PGCONNECT_TIMEOUT: "3" } });
+    return run("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", uri, "-c", sql], { env: { ...process.env, PGCONNECT_TIMEOUT: "3", PGSSLROOTCERT: CA_FILE } });
 }
 
 async function psqlAsync(uri: string, sql: string): Promise<Run> {
-    return runAsync("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", uri, "-c", sql], { env: { ...process.env, PGCONNECT_TIMEOUT: "2" } });
+    return runAsync("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", uri, "-c", sql], { env: { ...process.env, PGCONNECT_TIMEOUT: "2", PGSSLROOTCERT: CA_FILE } });
 }
 
 /** Published 127.0.0.1 ports of the stack's containers with this role, from the engine itself. */
@@ -122,7 +131,7 @@ describe("engine tier: npm run up on local Docker (real engine, dockerd, Postgre
         assert.match(r.stdout, new RegExp(`connect psql "\\$\\(npm run -s outputs -- ${STACK} app\\.connectionSecret\\)"`));
         assert.match(r.stdout, new RegExp(`replica psql "\\$\\(npm run -s outputs -- ${STACK} app\\.readConnectionSecret\\)"`));
         assert.doesNotMatch(r.stdout, /postgresql:\/\/[^"$]*:[^@"$]+@/, "no password in the terminal");
-        app = outputs().app;
+        app = trustCa(outputs().app);
         assert.deepStrictEqual([app.placement, app.engine, app.host, app.readHost], ["docker", "postgres", "127.0.0.1", "127.0.0.1"]);
         assert.strictEqual(ok(cli(["outputs", STACK, "app.connectionSecret"]), "outputs one key").stdout.trim(), app.connectionSecret);
     });
@@ -181,7 +190,7 @@ describe("engine tier: npm run up on local Docker (real engine, dockerd, Postgre
         console.log(`      reader loop: ${loop.ticks} ticks, ${loop.failed} failed${loop.errors.length ? `; errors seen and retried: ${loop.errors.length}` : ""}`);
         assert.ok(loop.ticks >= 20, `the loop ran through the roll (${loop.ticks} ticks)`);
         assert.strictEqual(loop.failed, 0, `reads failed during the roll: ${loop.errors.slice(0, 3).join(" | ")}`);
-        app = outputs().app;
+        app = trustCa(outputs().app);
         const after = ports("baked-replica", BAKED.port);
         assert.strictEqual(after.length, 2);
         assert.ok(after.every((p) => !before.has(p)), "every replica was replaced");

@@ -13,7 +13,9 @@ describe("local/docker placement", () => {
             [CONTAINER]: ["app-exporter", "app-master"],
             "docker:index/volume:Volume": ["app-data"],
             "docker:index/network:Network": ["app-net"],
-            "random:index/randomPassword:RandomPassword": ["app-password"],
+            "random:index/randomPassword:RandomPassword": ["app-app-password", "app-monitor-password", "app-password"],
+            "random:index/randomBytes:RandomBytes": ["app-tls-ca-seed", "app-tls-server-seed"],
+            "dbplace:tls:DatabaseTls": ["app-tls"],
         }],
         ["baked replicas from a dump", { replicas: { kind: "baked", count: 3, dump: "stacks/seed/app.dump", maxStalenessMinutes: 60 } }, {
             [CONTAINER]: ["app-baked-0", "app-baked-1", "app-baked-2", "app-exporter", "app-master"],
@@ -28,7 +30,7 @@ describe("local/docker placement", () => {
         }],
         ["streaming replicas", { replicas: { kind: "streaming", count: 2 } }, {
             [CONTAINER]: ["app-exporter", "app-master", "app-streaming-0", "app-streaming-1"],
-            "random:index/randomPassword:RandomPassword": ["app-password", "app-replication-password"],
+            "random:index/randomPassword:RandomPassword": ["app-app-password", "app-monitor-password", "app-password", "app-replication-password"],
         }],
     ];
     for (const [title, extra, expected] of variants) {
@@ -38,21 +40,45 @@ describe("local/docker placement", () => {
         });
     }
 
-    it("publishes every port on 127.0.0.1 only and keeps the password a secret", async () => {
+    it("publishes every port on 127.0.0.1 only and passes passwords as secret files, never as env", async () => {
         const result = await run({ ...local, replicas: { kind: "streaming", count: 1 } });
         for (const c of ofType(result, CONTAINER)) {
             for (const p of c.inputs.ports ?? []) assert.equal(p.ip, "127.0.0.1", `${c.name} publishes ${JSON.stringify(p)}`);
+            assert.ok(!JSON.stringify(c.inputs.envs ?? []).match(/PASSWORD=|DATA_SOURCE_NAME=/), `${c.name} has a password in its env`);
         }
         const master = one(result, CONTAINER, "app-master");
-        assert.ok(master.secretPaths.some((p) => p.startsWith("envs")), "the password env must be passed as a secret");
-        assert.ok(!JSON.stringify(master.inputs.envs).includes("POSTGRES_PASSWORD=\"\""));
-        assert.ok(one(result, CONTAINER, "app-exporter").secretPaths.some((p) => p.startsWith("envs")));
+        const uploads = Object.fromEntries((master.inputs.uploads as { file: string; content: string }[]).map((u) => [u.file, u.content]));
+        assert.deepEqual(Object.keys(uploads).sort(), [
+            "/etc/dbplace/secrets/app.verifier", "/etc/dbplace/secrets/ca.crt", "/etc/dbplace/secrets/monitor.verifier",
+            "/etc/dbplace/secrets/pg_hba.conf", "/etc/dbplace/secrets/pg_ident.conf", "/etc/dbplace/secrets/replication.verifier",
+            "/etc/dbplace/secrets/roles.sql", "/etc/dbplace/secrets/server.crt", "/etc/dbplace/secrets/server.key",
+            "/etc/dbplace/secrets/superuser.pass", "/usr/local/bin/dbplace-start",
+        ]);
+        assert.ok(master.secretPaths.some((p) => p.startsWith("uploads")), "the uploads must be secrets");
+        // The master only ever sees SCRAM verifiers of the roles it creates.
+        assert.match(uploads["/etc/dbplace/secrets/app.verifier"], /^SCRAM-SHA-256\$4096:/);
+        assert.match(uploads["/etc/dbplace/secrets/server.key"], /^-----BEGIN PRIVATE KEY-----/);
+        const hba = uploads["/etc/dbplace/secrets/pg_hba.conf"];
+        assert.match(hba, /^local +all +dbadmin +peer map=dbplace$/m);
+        assert.doesNotMatch(hba, /^host(ssl)? .*dbadmin/m, "the superuser must not log in over the network");
+        assert.doesNotMatch(hba, /^host /m, "every network client must use TLS");
+        assert.match(hba, /^hostssl +replication +replicator +samenet +scram-sha-256$/m);
+        assert.equal(master.inputs.user, "root", "dbplace-start installs the secrets, then drops to postgres");
+        assert.deepEqual(master.inputs.entrypoints, ["/usr/local/bin/dbplace-start", "master"]);
+        const exporter = one(result, CONTAINER, "app-exporter");
+        assert.deepEqual(exporter.inputs.envs, [
+            "DATA_SOURCE_URI=app-master:5432/app?sslmode=verify-full&sslrootcert=/etc/dbplace/ca.crt",
+            "DATA_SOURCE_USER=dbplace_monitor",
+            "DATA_SOURCE_PASS_FILE=/etc/dbplace/monitor.pass",
+        ]);
+        const standby = one(result, CONTAINER, "app-streaming-0");
+        assert.deepEqual(standby.inputs.entrypoints, ["/usr/local/bin/dbplace-start", "standby"]);
+        assert.ok((standby.inputs.uploads as { file: string }[]).some((u) => u.file === "/etc/dbplace/secrets/replication.pgpass"));
     });
 
     it("runs a real query as the master's healthcheck and waits for it", async () => {
         const master = one(await run(local), CONTAINER, "app-master");
-        assert.equal(master.inputs.healthcheck.tests[0], "CMD-SHELL");
-        assert.match(master.inputs.healthcheck.tests[1], /psql .* -d app -tAc 'SELECT 1'/);
+        assert.deepEqual(master.inputs.healthcheck.tests, ["CMD", "/usr/local/bin/dbplace-start", "probe", "app"]);
         assert.equal(master.inputs.wait, true);
         assert.deepEqual(master.inputs.volumes, [{ volumeName: "test-app-data", containerPath: "/var/lib/postgresql/data" }]);
     });
@@ -97,11 +123,13 @@ describe("local/docker placement", () => {
     it("exports the same contract whatever the replicas", async () => {
         const result = await run({ ...local, replicas: { kind: "baked", count: 2, dump: "stacks/seed/app.dump" } });
         const app = result.outputs.databases.app;
-        assert.deepEqual(Object.keys(app).sort(), ["connectionSecret", "database", "engine", "host", "placement", "port", "readConnectionSecret", "readHost", "readPort", "username"]);
+        assert.deepEqual(Object.keys(app).sort(), ["caCert", "connectionSecret", "database", "engine", "host", "placement", "port", "readConnectionSecret", "readHost", "readPort", "username"]);
         assert.equal(app.host, "127.0.0.1");
         assert.equal(app.placement, "docker");
-        assert.match(app.connectionSecret, /^postgresql:\/\/dbadmin:[^@]+@127\.0\.0\.1:\d+\/app$/);
-        assert.match(app.readConnectionSecret, /^postgresql:\/\/dbplace_reader:[^@]+@127\.0\.0\.1:\d+\/app$/);
+        assert.match(app.connectionSecret, /^postgresql:\/\/dbplace_app:[^@]+@127\.0\.0\.1:\d+\/app\?sslmode=verify-full$/);
+        assert.match(app.readConnectionSecret, /^postgresql:\/\/dbplace_reader:[^@]+@127\.0\.0\.1:\d+\/app\?sslmode=verify-full$/);
+        assert.equal(app.username, "dbplace_app");
+        assert.match(app.caCert, /^-----BEGIN CERTIFICATE-----/);
         assert.notEqual(app.readPort, app.port, "reads go to a replica, not the master");
     });
 

@@ -95,3 +95,52 @@ export async function tableFingerprints(c: Conn): Promise<Record<string, string>
   }
   return out;
 }
+
+/** A file to place in a container before it starts, as the docker provider's `uploads` do. */
+export interface ContainerFile {
+    path: string;
+    content: string;
+    mode?: number;
+}
+
+/**
+ * docker create + docker cp + docker start: the same sequence the Pulumi docker provider runs for a
+ * container with uploads, so files arrive in the container's own layer, owned by root.
+ */
+export async function startWithFiles(name: string, image: string, extra: string[], files: ContainerFile[], cmd: string[] = []): Promise<Started> {
+  const c = await docker(["create", "--name", name, "--label", `${LABEL}=${RUN_ID}`, "-p", "127.0.0.1::5432", ...extra, image, ...cmd]);
+  if (c.code !== 0) throw new Error(`docker create ${image} failed: ${c.stderr.trim()}`);
+  const stage = tempDir("dbplace-e2e-files");
+  try {
+    // Files under /etc/dbplace go as one staged tree (docker cp creates only the last missing
+    // directory); anything else is copied into a directory the image already has.
+    const tree = path.join(stage, "dbplace");
+    fs.mkdirSync(tree, { mode: 0o755 });
+    let staged = false;
+    for (const f of files) {
+      if (f.path.startsWith("/etc/dbplace/")) {
+        const local = path.join(tree, f.path.slice("/etc/dbplace/".length));
+        fs.mkdirSync(path.dirname(local), { recursive: true, mode: 0o755 });
+        fs.writeFileSync(local, f.content, { mode: f.mode ?? 0o644 });
+        staged = true;
+      } else {
+        const local = path.join(stage, path.basename(f.path));
+        fs.writeFileSync(local, f.content, { mode: f.mode ?? 0o644 });
+        const r = await docker(["cp", local, `${name}:${f.path}`]);
+        if (r.code !== 0) throw new Error(`docker cp to ${name}:${f.path} failed: ${r.stderr.trim()}`);
+      }
+    }
+    if (staged) {
+      const r = await docker(["cp", tree, `${name}:/etc/dbplace`]);
+      if (r.code !== 0) throw new Error(`docker cp to ${name}:/etc/dbplace failed: ${r.stderr.trim()}`);
+    }
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+  const s = await docker(["start", name]);
+  if (s.code !== 0) throw new Error(`docker start ${name} failed: ${s.stderr.trim()}`);
+  const p = await docker(["port", name, "5432/tcp"]);
+  const m = /127\.0\.0\.1:(\d+)/.exec(p.stdout);
+  if (!m) throw new Error(`container ${name} has no published port: ${p.stdout} ${p.stderr}`);
+  return { name, port: Number(m[1]) };
+}
