@@ -4,6 +4,8 @@
 // makes sure of what it needs (dockerd and the local images, the Pulumi CLI and providers), selects or
 // creates the stack on a file backend and runs `pulumi up`. Nothing is touched before the config checks.
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_ROOT, loadStackConfig, readProject } from "../lib/stacks";
 import { connectLines, describeContract } from "../lib/deploy/contract-text";
@@ -64,10 +66,19 @@ function up(stack: string, needs: DeployNeeds): number {
     console.log("");
     for (const [name, contract] of Object.entries(outputs)) {
         console.log(describeContract(name, contract));
-        for (const line of connectLines(stack, name, contract)) console.log(line);
+        for (const line of connectLines(stack, name, contract, writeCa(stack, name, contract))) console.log(line);
         console.log("");
     }
     return 0;
+}
+
+/** The database's CA next to the state, for the printed lines (the contract carries it as `caCert`). */
+function writeCa(stack: string, name: string, contract: Record<string, unknown>): string | undefined {
+    if (typeof contract.caCert !== "string" || contract.caCert === "") return undefined;
+    const file = path.join(os.homedir(), ".cache", "dbplace", "ca", `${stack}-${name}.crt`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, contract.caCert);
+    return file;
 }
 
 function down(stack: string, needs: DeployNeeds): number {

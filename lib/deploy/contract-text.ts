@@ -11,8 +11,9 @@ export function describeContract(name: string, c: Record<string, unknown>): stri
  * Copy-paste lines that connect as the application and as a reader. The password is fetched when the
  * line runs (`npm run -s outputs`), so it never lands in the terminal or the shell history.
  */
-export function connectLines(stack: string, name: string, c: Record<string, unknown>): string[] {
-    const client = c.engine === "mysql" ? "mysqlsh --sql" : "psql";
+export function connectLines(stack: string, name: string, c: Record<string, unknown>, caFile?: string): string[] {
+    // sslmode=verify-full needs the CA: libpq reads it from PGSSLROOTCERT.
+    const client = c.engine === "mysql" ? "mysqlsh --sql" : `${caFile ? `PGSSLROOTCERT=${caFile} ` : ""}psql`;
     const reachable = c.host === "127.0.0.1";
     const line = (key: string) => `${client} "$(npm run -s outputs -- ${stack} ${name}.${key})"`;
     if (!reachable) return [`  connect from inside the network: npm run -s outputs -- ${stack} ${name}.connectionSecret`];

@@ -30,5 +30,7 @@ export = async () => {
         username: db.username,
         connectionSecret: db.connectionSecret,
         readConnectionSecret: db.readConnectionSecret,
+        // The CA the connection strings' sslmode=verify-full checks the server against (empty where the cloud's own CA applies).
+        caCert: db.caCert,
     };
 };

@@ -128,8 +128,8 @@ describe("engine tier: npm run up on local Docker (real engine, dockerd, Postgre
 
     it("1. npm run up deploys a master and two baked replicas and prints how to connect", function () {
         const r = ok(cli(["up", STACK]), "npm run up");
-        assert.match(r.stdout, new RegExp(`connect psql "\\$\\(npm run -s outputs -- ${STACK} app\\.connectionSecret\\)"`));
-        assert.match(r.stdout, new RegExp(`replica psql "\\$\\(npm run -s outputs -- ${STACK} app\\.readConnectionSecret\\)"`));
+        assert.match(r.stdout, new RegExp(`connect PGSSLROOTCERT=\\S+/${STACK}-app\\.crt psql "\\$\\(npm run -s outputs -- ${STACK} app\\.connectionSecret\\)"`));
+        assert.match(r.stdout, new RegExp(`replica PGSSLROOTCERT=\\S+/${STACK}-app\\.crt psql "\\$\\(npm run -s outputs -- ${STACK} app\\.readConnectionSecret\\)"`));
         assert.doesNotMatch(r.stdout, /postgresql:\/\/[^"$]*:[^@"$]+@/, "no password in the terminal");
         app = trustCa(outputs().app);
         assert.deepStrictEqual([app.placement, app.engine, app.host, app.readHost], ["docker", "postgres", "127.0.0.1", "127.0.0.1"]);
@@ -177,7 +177,7 @@ describe("engine tier: npm run up on local Docker (real engine, dockerd, Postgre
 
     it("6. a new dump re-bakes and rolls the replicas while reads never fail", async function () {
         const dump = path.join(work, "next.dump");
-        ok(run("pg_dump", ["-Fc", "--no-owner", "-f", dump, app.connectionSecret]), "pg_dump from the master");
+        ok(run("pg_dump", ["-Fc", "--no-owner", "-f", dump, app.connectionSecret], { env: { ...process.env, PGSSLROOTCERT: CA_FILE } }), "pg_dump from the master");
         const before = new Set(ports("baked-replica", BAKED.port));
         ok(pulumi(["config", "set", "--path", "dbplace:replicas.dump", dump]), "config set replicas.dump");
         const loop = new ReaderLoop(app.readConnectionSecret, `SELECT count(*) FROM ${BAKED.metadataTable}`);

@@ -64,10 +64,14 @@ describe("engine tier: a project made with pulumi new from templates/single-data
         ok(pulumi(["up", "--yes", "--stack", STACK]), "pulumi up");
         const out = JSON.parse(ok(pulumi(["stack", "output", "--json", "--show-secrets", "--stack", STACK]), "stack output").stdout);
         assert.strictEqual(out.placement, "docker");
-        ok(run("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", out.connectionSecret, "-c", "CREATE TABLE t (x int); INSERT INTO t VALUES (42)"]), "write as the application");
-        const meta = ok(run("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", out.readConnectionSecret, "-c", `SELECT source FROM ${BAKED.metadataTable}`]), "read the replica").stdout.trim();
+        // The connection strings ask for sslmode=verify-full against the stack's own CA.
+        const caFile = path.join(work, "ca.crt");
+        fs.writeFileSync(caFile, out.caCert);
+        const withCa = (cmd: string, args: string[]) => run(cmd, args, { env: { ...process.env, PGSSLROOTCERT: caFile } });
+        ok(withCa("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", out.connectionSecret, "-c", "CREATE TABLE t (x int); INSERT INTO t VALUES (42)"]), "write as the application");
+        const meta = ok(withCa("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", out.readConnectionSecret, "-c", `SELECT source FROM ${BAKED.metadataTable}`]), "read the replica").stdout.trim();
         assert.match(meta, /empty before its first dump/, "the first bake is of the empty database");
-        const tables = ok(run("psql", ["-XAtq", out.readConnectionSecret, "-c", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"]), "replica tables").stdout.trim();
+        const tables = ok(withCa("psql", ["-XAtq", out.readConnectionSecret, "-c", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"]), "replica tables").stdout.trim();
         assert.strictEqual(tables, "0", "the replica holds what the master held before the application wrote");
         ok(pulumi(["preview", "--expect-no-changes", "--stack", STACK]), "no diff on a second preview");
     });

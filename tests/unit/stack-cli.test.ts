@@ -60,10 +60,10 @@ describe("npm run up: what a stack needs, from its validated config", () => {
     it("prints the contract without secrets and lines that fetch them when they run", () => {
         const c = { host: "127.0.0.1", port: 32768, readHost: "127.0.0.1", readPort: 32771, database: "app", username: "dbadmin", engine: "postgres", placement: "docker",
             connectionSecret: "postgresql://dbadmin:s3cret@127.0.0.1:32768/app", readConnectionSecret: "postgresql://dbplace_reader:r3ad@127.0.0.1:32771/app" };
-        const text = [describeContract("app", c), ...connectLines("dev", "app", c)].join("\n");
+        const text = [describeContract("app", c), ...connectLines("dev", "app", c, "/home/u/.cache/dbplace/ca/dev-app.crt")].join("\n");
         assert.doesNotMatch(text, /s3cret|r3ad/);
-        assert.match(text, /connect psql "\$\(npm run -s outputs -- dev app\.connectionSecret\)"/);
-        assert.match(text, /replica psql "\$\(npm run -s outputs -- dev app\.readConnectionSecret\)"/);
+        assert.match(text, /connect PGSSLROOTCERT=\/home\/u\/\.cache\/dbplace\/ca\/dev-app\.crt psql "\$\(npm run -s outputs -- dev app\.connectionSecret\)"/);
+        assert.match(text, /replica PGSSLROOTCERT=\S+ psql "\$\(npm run -s outputs -- dev app\.readConnectionSecret\)"/);
         const noReplicas = connectLines("dev", "app", { ...c, readConnectionSecret: c.connectionSecret, readPort: c.port });
         assert.equal(noReplicas.length, 1, "no replica line when reads go to the master");
     });
