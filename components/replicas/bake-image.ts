@@ -67,16 +67,32 @@ export function bakedReplicaImage(name: string, args: BakedReplicaImageArgs, opt
     }, opts);
     if (!args.push) return { context, imageName: local.name, ref: local.name, local };
 
+    // The provider pushes only to registries it has an auth entry for: the given login; else, for a
+    // registry on loopback (tests, `npm run registry`), none needed; else the deployer's `docker login`.
     const { login } = args.push;
-    const provider = login && new docker.Provider(`${name}-registry`, {
-        registryAuth: [{ address: login.server, username: login.username, password: pulumi.secret(login.password) }],
+    const host = pulumi.output(args.repository).apply(registryHost);
+    const provider = new docker.Provider(`${name}-registry`, {
+        registryAuth: [login
+            ? { address: login.server, username: login.username, password: pulumi.secret(login.password) }
+            // Plain HTTP on loopback, as Docker itself allows there: the provider reads the pushed digest back.
+            : { address: host.apply((h) => (isLoopback(h) ? `http://${h}` : h)), authDisabled: host.apply(isLoopback) }],
     }, { parent: opts.parent });
     const pushed = new docker.RegistryImage(`${name}-push`, {
         name: local.name,
         // Replicas still running the previous bake keep pulling it until their roll is over.
         keepRemotely: true,
         triggers: { imageId: local.imageId },
-    }, { ...opts, ...(provider ? { provider } : {}) });
+    }, { ...opts, provider });
     const repository = pulumi.output(args.repository);
     return { context, imageName: local.name, ref: pulumi.interpolate`${repository}@${pushed.sha256Digest}`, local };
+}
+
+/** The registry part of a repository reference (Docker's rule: a first component with a dot or port, or localhost). */
+export function registryHost(repository: string): string {
+    const first = repository.split("/")[0];
+    return repository.includes("/") && (/[.:]/.test(first) || first === "localhost") ? first : "docker.io";
+}
+
+function isLoopback(host: string): boolean {
+    return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host);
 }

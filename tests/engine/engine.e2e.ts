@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 
@@ -191,6 +192,45 @@ describe("engine tier: real pulumi CLI against a kwok cluster", function () {
         } finally {
             ok(pulumi(["destroy", "--yes", "--skip-preview"], DOCKER), "pulumi destroy (docker)");
             ok(pulumi(["stack", "rm", "--yes", "--preserve-config"], DOCKER), "stack rm (docker)");
+        }
+    });
+
+    it("2c. a dump baked at up is pushed to a registry on 127.0.0.1 and the replicas run it by digest", async function () {
+        const PUSH = "push-e2e";
+        const regEnv = { ...env, DBPLACE_REGISTRY_PORT: "5055", DBPLACE_REGISTRY_DIR: path.join(work, "registry") };
+        const registry = path.join(REPO, "tools/registry/registry.sh");
+        const host = ok(run(registry, ["start"], { env: regEnv }), "npm run registry -- start").stdout.trim();
+        const repository = `${host}/dbplace/${PUSH}-pushed`;
+        fs.writeFileSync(path.join(project, "stacks", `Pulumi.${PUSH}.yaml`), `config:
+  dbplace:cloud: local
+  dbplace:placement: cluster
+  dbplace:deletionProtection: false
+  # The bake builds FROM the engine image: the locally built one, so nothing is pulled from a registry.
+  dbplace:engineVersion: "15"
+  dbplace:image: dbplace/postgres:15
+  dbplace:cluster: {prometheusOperator: false, storageClass: dbplace-e2e}
+  dbplace:databases:
+    pushed:
+      replicas: {kind: baked, count: 1, dump: ${path.join(REPO, "stacks/seed/app.dump")}, repository: "${repository}", maxStalenessMinutes: 60}
+`);
+        ok(pulumi(["stack", "init"], PUSH), "stack init");
+        try {
+            ok(pulumi(["up", "--yes", "--skip-preview"], PUSH), "pulumi up (bake and push)");
+            const [deploy] = kjson(["-n", "db-pushed", "get", "deployment", "-l", "app.kubernetes.io/component=baked-replica"]).items;
+            const image: string = deploy.spec.template.spec.containers[0].image;
+            const digest = new RegExp(`^${repository.replace(/[.]/g, "\\.")}@(sha256:[0-9a-f]{64})$`).exec(image)?.[1];
+            assert.ok(digest, `the Deployment runs the pushed image by digest: ${image}`);
+            // The registry itself serves that manifest: the push was real.
+            const status = await new Promise<number>((resolve, reject) => http.get({
+                host: "127.0.0.1", port: 5055, path: `/v2/dbplace/${PUSH}-pushed/manifests/${digest}`,
+                headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json" },
+            }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on("error", reject));
+            assert.strictEqual(status, 200, `GET manifest ${digest} from ${host}`);
+            ok(pulumi(["preview", "--expect-no-changes"], PUSH), "the same dump: no diff");
+        } finally {
+            ok(pulumi(["destroy", "--yes", "--skip-preview"], PUSH), "pulumi destroy (push)");
+            ok(pulumi(["stack", "rm", "--yes", "--preserve-config"], PUSH), "stack rm (push)");
+            run(registry, ["stop"], { env: regEnv });
         }
     });
 

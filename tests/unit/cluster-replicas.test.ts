@@ -101,6 +101,9 @@ describe("cluster: baked replicas as a service", () => {
         assert.equal(built.inputs.name, `${repository}:${digest.slice(0, 16)}`);
         const push = one(result, "docker:index/registryImage:RegistryImage", "app-baked-image-push");
         assert.equal(push.inputs.name, built.inputs.name);
+        // The push needs an auth entry for its registry: no login given, so the deployer's `docker login`.
+        const auth = JSON.parse(one(result, "pulumi:providers:docker", "app-baked-image-registry").inputs.registryAuth);
+        assert.deepEqual([auth[0].address, auth[0].authDisabled], ["registry.example.com", false]);
         assert.ok(built.secretPaths.some((p) => p.startsWith("build")), "the reader verifier build arg stays secret");
         // The image accepts exactly the password the stack hands out in readConnectionSecret.
         const reader = decodeURIComponent(result.outputs.databases.app.readConnectionSecret.match(/dbplace_reader:([^@]+)@/)[1]);

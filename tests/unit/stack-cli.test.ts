@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { deployNeeds } from "../../lib/deploy/needs";
 import { connectLines, describeContract } from "../../lib/deploy/contract-text";
 import { overlay } from "../../lib/deploy/overlay";
+import { registryHost } from "../../components/replicas/bake-image";
 import { loadStackConfig, PROJECT_ROOT } from "../../lib/stacks";
 
 /**
@@ -67,4 +68,16 @@ describe("npm run up: what a stack needs, from its validated config", () => {
         const noReplicas = connectLines("dev", "app", { ...c, readConnectionSecret: c.connectionSecret, readPort: c.port });
         assert.equal(noReplicas.length, 1, "no replica line when reads go to the master");
     });
+});
+
+describe("baked image pushes: which registry an image reference names", () => {
+    const cases: [string, string][] = [
+        ["127.0.0.1:5000/dbplace/app-baked", "127.0.0.1:5000"],
+        ["localhost/app", "localhost"],
+        ["registry.example.com/team/app-baked", "registry.example.com"],
+        ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/dbplace/app", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"],
+        ["team/app-baked", "docker.io"],
+        ["app-baked", "docker.io"],
+    ];
+    for (const [repository, host] of cases) it(`${repository} → ${host}`, () => assert.equal(registryHost(repository), host));
 });

@@ -11,7 +11,7 @@
 #   logs/<component>.log         full build output of the last build of each component
 #
 # Components: pulumi pulumi-language-nodejs pulumi-resource-docker pulumi-resource-random
-#             pulumi-resource-kubernetes etcd kube kwok
+#             pulumi-resource-kubernetes etcd kube kwok registry
 # (the local Docker stack needs the first four, so they come first)
 # Exit status: 0 when every requested component is built (or cached), non-zero otherwise.
 set -euo pipefail
@@ -231,6 +231,16 @@ EOF
     "$out/bin" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
 }
 
+build_registry() {
+  local src="$1" out="$2"
+  newmod "$src"; cd "$src"
+  printf 'module dbplace.local/toolchain/registry\n\ngo 1.26\n\nrequire github.com/distribution/distribution/v3 v%s\n' "$REGISTRY_VERSION" > go.mod
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/distribution/distribution/v3/cmd/registry"\n' > tools.go
+  go mod tidy
+  gobuild "-X github.com/distribution/distribution/v3/version.version=v$REGISTRY_VERSION" "$out/bin" \
+    github.com/distribution/distribution/v3/cmd/registry
+}
+
 build_pulumi-resource-docker() {
   # shellcheck source=docker.sh
   source "$HERE/docker.sh"
@@ -251,6 +261,7 @@ COMPONENTS=(
   "etcd:$ETCD_VERSION:etcd"
   "kube:$KUBE_VERSION:kube-apiserver,kube-controller-manager,kube-scheduler,kubectl"
   "kwok:$KWOK_VERSION:kwok,kwokctl"
+  "registry:$REGISTRY_VERSION:registry"
 )
 if [ -n "$ONLY" ]; then
   sel=()

@@ -46,6 +46,10 @@ func Provider() tfbridge.ProviderInfo {
 		License:     "Apache-2.0",
 		Homepage:    "https://pulumi.io",
 		Repository:  "https://github.com/pulumi/pulumi-docker",
+		// pulumi-docker keeps the provider's registry_auth singular, and @pulumi/docker sends it so.
+		Config: map[string]*tfbridge.SchemaInfo{
+			"registry_auth": {Name: "registryAuth"},
+		},
 		Resources: map[string]*tfbridge.ResourceInfo{
 			"docker_buildx_builder": res("BuildxBuilder"),
 			"docker_config":         res("ServiceConfig"),
