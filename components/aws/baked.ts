@@ -134,6 +134,6 @@ export class AwsBakedReplicas extends pulumi.ComponentResource {
             tagSuffix: pulumi.unsecret(password.apply((p) => `-${createHash("sha256").update(scramVerifier(p)).digest("hex").slice(0, 8)}`)),
             platform: "linux/amd64",
             push: { login: { server: repository.repositoryUrl, username: credentials.userName, password: credentials.password } },
-        }, { parent: this }).ref;
+        }, { parent: this });
     }
 }

@@ -179,6 +179,6 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
         if (dump === undefined || repository === undefined) {
             throw new Error(`database "${spec.name}": baked replicas on Kubernetes need replicas.image, or replicas.dump together with replicas.repository (where the cluster pulls the baked image from).`);
         }
-        return bakedReplicaImage(`${name}-image`, { spec, readerPassword: password, repository, push: {} }, { parent: this }).ref;
+        return bakedReplicaImage(`${name}-image`, { spec, readerPassword: password, repository, push: {} }, { parent: this });
     }
 }

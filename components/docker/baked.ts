@@ -38,7 +38,7 @@ export class DockerBakedReplicas extends pulumi.ComponentResource implements Rep
                 spec,
                 readerPassword: password,
                 repository: `dbplace/${pulumi.getStack()}-${spec.name}-baked`,
-            }, parent).ref;
+            }, parent);
 
         // The promised data age travels with the container, where the policy pack and `docker inspect` see it.
         const labels = [

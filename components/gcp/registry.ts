@@ -104,5 +104,5 @@ export function bakedImage(name: string, args: { spec: DatabaseSpec; registry: B
         platform: "linux/amd64",
         // The deployer's own Google credentials push (a short-lived token, kept as a secret).
         push: { login: { server: `${region}-docker.pkg.dev`, username: "oauth2accesstoken", password: token } },
-    }, { parent: args.parent, dependsOn: [args.registry.repository] }).ref;
+    }, { parent: args.parent, dependsOn: [args.registry.repository] });
 }

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { BakeContext, scramVerifier } from "../bake";
+import { scramVerifier } from "../bake";
 import { DatabaseSpec } from "../config/validate";
 import { preparedBake } from "./preflight";
 
@@ -28,15 +28,6 @@ export interface BakedReplicaImageArgs {
     readonly push?: { readonly login?: RegistryLogin };
 }
 
-export interface BakedReplicaImage {
-    readonly context: BakeContext;
-    /** repo:tag as built. */
-    readonly imageName: pulumi.Output<string>;
-    /** What replicas run: repo:tag locally, repo@sha256:… once pushed, so a moved tag is never followed. */
-    readonly ref: pulumi.Output<string>;
-    readonly local: docker.RemoteImage;
-}
-
 /**
  * The one place a placement turns `replicas.dump` (or, with neither dump nor image, the empty database
  * the master starts as) into an image: a `docker.RemoteImage` build with the same build args everywhere
@@ -46,7 +37,8 @@ export interface BakedReplicaImage {
  * The build block forces a replacement on any change, and the tag is the dump's digest, so the same dump
  * gives no diff while a new dump gives a new image that the replicas roll to, create-before-delete.
  */
-export function bakedReplicaImage(name: string, args: BakedReplicaImageArgs, opts: pulumi.CustomResourceOptions): BakedReplicaImage {
+/** What replicas run: repo:tag in the local engine, or repo@sha256:… once pushed (a moved tag is never followed). */
+export function bakedReplicaImage(name: string, args: BakedReplicaImageArgs, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
     const context = preparedBake(args.spec);
     const verifier = pulumi.secret(pulumi.output(args.readerPassword).apply((p) => scramVerifier(p)));
     const imageName = pulumi.interpolate`${args.repository}:${context.tag}${args.tagSuffix ?? ""}`;
@@ -65,7 +57,7 @@ export function bakedReplicaImage(name: string, args: BakedReplicaImageArgs, opt
         // A replaced bake is deleted once no replica runs it; nothing else refers to it.
         keepLocally: false,
     }, opts);
-    if (!args.push) return { context, imageName: local.name, ref: local.name, local };
+    if (!args.push) return local.name;
 
     // The provider pushes only to registries it has an auth entry for: the given login; else, for a
     // registry on loopback (tests, `npm run registry`), none needed; else the deployer's `docker login`.
@@ -84,7 +76,7 @@ export function bakedReplicaImage(name: string, args: BakedReplicaImageArgs, opt
         triggers: { imageId: local.imageId },
     }, { ...opts, provider });
     const repository = pulumi.output(args.repository);
-    return { context, imageName: local.name, ref: pulumi.interpolate`${repository}@${pushed.sha256Digest}`, local };
+    return pulumi.interpolate`${repository}@${pushed.sha256Digest}`;
 }
 
 /** The registry part of a repository reference (Docker's rule: a first component with a dot or port, or localhost). */

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, resolveStack } from "../../components/config";
+import { resolveStack } from "../../components/config";
 import { awsCron } from "../../components/aws/vm-backups";
 import { architectureOf } from "../../components/aws/lookups";
 import { finalSnapshotName, parameterFamily, rdsWindows } from "../../components/aws/rds-settings";
@@ -7,6 +7,8 @@ import { mysqlHost } from "../../components/aws/vm-cloud-init";
 import { MOCK_VPC } from "../../lib/mocks/aws";
 import { expectConfigError, ofType } from "../helpers/resources";
 import { runAws } from "./aws-harness";
+import { rejected } from "../helpers/config";
+import { Ambient } from "../../components/config/gcp";
 
 const REGION = { config: { "aws:region": "eu-west-1" } };
 const A = "subnet-0a1a1a1a1a1a1a1a1"; // MOCK_VPC, zone a
@@ -15,14 +17,8 @@ const A2 = "subnet-0c3c3c3c3c3c3c3c3"; // MOCK_VPC, zone a
 const PUBLIC = "subnet-0d4d4d4d4d4d4d4d4"; // MOCK_VPC, zone b, default route to an internet gateway
 const OTHER_VPC = "subnet-0f5f5f5f5f5f5f5f5";
 
-function problem(raw: unknown, ambient: object = REGION): string {
-    try {
-        resolveStack(raw, "dbplace", ambient);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-        return e.message;
-    }
-    assert.fail(`expected ${JSON.stringify(raw)} to be rejected`);
+function problem(raw: unknown, ambient: Ambient = REGION): string {
+    return rejected(raw, ambient).message;
 }
 
 const managed = { cloud: "aws", placement: "managed" };

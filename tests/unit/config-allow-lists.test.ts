@@ -1,16 +1,11 @@
 import * as assert from "node:assert/strict";
 import { clientPeers } from "../../components/cluster/network";
-import { ConfigError, resolveStack } from "../../components/config";
+import { resolveStack } from "../../components/config";
+import { rejected } from "../helpers/config";
 
 /** network.allowedCidrs as a set: ranges that add up to the internet are refused, very wide ones warned about. */
 function message(raw: unknown): string {
-    try {
-        resolveStack(raw);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-        return e.message;
-    }
-    assert.fail(`expected ${JSON.stringify(raw)} to be rejected`);
+    return rejected(raw).message;
 }
 
 const local = { cloud: "local", placement: "docker" };

@@ -1,14 +1,9 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, cronProblem, readRawConfig, resolveStack } from "../../components/config";
+import { cronProblem, readRawConfig, resolveStack } from "../../components/config";
+import { rejected } from "../helpers/config";
 
 function problem(raw: unknown): string {
-    try {
-        resolveStack(raw);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-        return e.message;
-    }
-    assert.fail(`expected ${JSON.stringify(raw)} to be rejected`);
+    return rejected(raw).message;
 }
 
 const base = { cloud: "local", placement: "docker" };

@@ -1,19 +1,14 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, resolveStack, tierProblem } from "../../components/config";
+import { resolveStack, tierProblem } from "../../components/config";
 import { runProgram } from "../../lib/mock-runner";
 import { expectConfigError } from "../helpers/resources";
+import { rejected } from "../helpers/config";
 
 const PROVIDER = { "gcp:project": "acme-test", "gcp:region": "europe-west1" };
 const ambient = { config: PROVIDER, env: {} };
 
 function problem(raw: Record<string, unknown>, amb: { config?: Record<string, string>; env?: Record<string, string> } = ambient): string {
-    try {
-        resolveStack(raw, "dbplace", amb);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-        return e.message;
-    }
-    assert.fail(`expected ${JSON.stringify(raw)} to be rejected`);
+    return rejected(raw, amb).message;
 }
 
 const managed = { cloud: "gcp", placement: "managed" };
