@@ -152,6 +152,8 @@ data:
     metadata: {name: helper-pod}
     spec:
       priorityClassName: system-node-critical
+      # The helper image's default user is postgres; the claim directories are made by root.
+      securityContext: {runAsUser: 0}
       containers:
       - name: helper-pod
         image: $IMG_HELPER

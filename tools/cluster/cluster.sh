@@ -224,7 +224,7 @@ control_plane_up() {
     --kubelet-certificate-authority "$PKI/ca.crt" \
     --service-account-issuer "https://kubernetes.default.svc.$CLUSTER_DOMAIN" \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-    --allow-privileged=true
+    --allow-privileged=true --kubelet-preferred-address-types InternalIP
   pki_kubeconfig "$DIR/admin.kubeconfig" admin
   wait_for kube-apiserver 90 "$BIN/kubectl" --kubeconfig "$DIR/admin.kubeconfig" get --raw /readyz
   pki_kubeconfig "$DIR/controller-manager.kubeconfig" controller-manager
@@ -266,6 +266,7 @@ clusterDNS: [$SERVICE_DNS_IP]
 clusterDomain: $CLUSTER_DOMAIN
 resolvConf: $DIR/resolv.conf
 podCIDR: $POD_CIDR
+podLogsDir: $DIR/pod-logs
 serializeImagePulls: false
 evictionHard: {memory.available: 200Mi, nodefs.available: "3%", imagefs.available: "3%", nodefs.inodesFree: "3%"}
 imageGCHighThresholdPercent: 97
