@@ -8,8 +8,8 @@ import { dockerOk } from "../../components/bake/docker";
 import { MockRun, runProgram } from "../../lib/mock-runner";
 import { program } from "../../program";
 import { one } from "../helpers/resources";
-import { BASE_IMAGE, ensureDockerAndBaseImage, LABEL, RUN_ID } from "./support/env";
-import { claimVolume, execCode, removeThisRun, runPodContainer, volumePath, waitFor } from "./support/pods";
+import { BASE_IMAGE, ensureDockerAndBaseImage, RUN_ID } from "./support/env";
+import { claimVolume, execCode, LABEL, removeThisRun, runPodContainer, volumePath, waitFor } from "./support/pods";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
 const STANDBYS = 20;
@@ -56,7 +56,7 @@ describe("cluster placement pods, run for real (docker)", function () {
         await runPodContainer({
             name, pod: podWithEnv, secrets, configMaps: initScripts(rendered), claims: { data: claim }, network, hostname: "app-0", aliases: [`${name}.db-app.svc`],
         });
-        await waitFor(name, pod.containers[0].readinessProbe.exec.command, 60_000);
+        await waitFor(name, pod.containers[0].readinessProbe.exec.command, 30_000);
         return name;
     }
 
@@ -72,15 +72,15 @@ describe("cluster placement pods, run for real (docker)", function () {
     }
 
     it("runs as the uid and gid the project's base image gives postgres (defect 13)", async () => {
+        // initdb refuses a uid the image has no user for: the primary starting at all proves the pair.
+        const p = await primary(`cd-uid-${tag}`);
+        assert.equal(await sql(p, "SELECT current_setting('data_directory') IS NOT NULL"), "t");
         const uid = Number((await dockerOk(["run", "--rm", "--entrypoint", "id", BASE_IMAGE, "-u", "postgres"])).trim());
         const gid = Number((await dockerOk(["run", "--rm", "--entrypoint", "id", BASE_IMAGE, "-g", "postgres"])).trim());
         for (const set of ["app-server", "app-streaming-standbys"]) {
             const sc = podOf(run, set).securityContext;
             assert.deepEqual([sc.runAsUser, sc.runAsGroup, sc.fsGroup], [uid, gid, gid], `${set} must run as ${BASE_IMAGE}'s postgres`);
         }
-        // initdb refuses a uid the image has no user for: the primary starting at all proves the pair.
-        const p = await primary(`cd-uid-${tag}`);
-        assert.equal(await sql(p, "SELECT current_setting('data_directory') IS NOT NULL"), "t");
     });
 
     it("a standby whose first clone was killed clones again and follows the primary (defect 1), on its own slot with senders for every standby (defect 5)", async () => {

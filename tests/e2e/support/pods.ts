@@ -5,7 +5,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { docker, dockerOk } from "../../../components/bake/docker";
-import { LABEL, RUN_ID, tempDir } from "./env";
+import { RUN_ID, tempDir } from "./env";
+
+/**
+ * Its own label key: other docker-tier files remove every container labelled `dbplace.e2e` after
+ * their run, which would pull these out from under a test running at the same time.
+ */
+export const LABEL = "dbplace.e2e.pods";
 
 type Pod = Record<string, any>;
 
