@@ -25,7 +25,7 @@ export interface ClusterStreamingReplicasArgs {
     readonly masterPassword: pulumi.Input<string>;
     /** The image's postgres user. Default: {@link podUser}. */
     readonly user?: ImageUser;
-    /** The database's ServiceAccount. */
+    /** The database's ServiceAccount. Default: the namespace's default account. */
     readonly serviceAccountName?: pulumi.Input<string>;
 }
 
