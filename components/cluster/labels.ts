@@ -73,5 +73,7 @@ export function objectNames(spec: DatabaseSpec) {
         standbys: `${n}-replica`,
         baked: `${n}-baked`,
         reader: `${n}-reader`,
+        serviceAccount: n,
+        dumpServiceAccount: `${n}-dump`,
     };
 }

@@ -28,6 +28,8 @@ const T = {
     provider: "pulumi:providers:kubernetes",
     password: "random:index/randomPassword:RandomPassword",
     image: "docker:index/remoteImage:RemoteImage",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    claimPatch: "kubernetes:core/v1:PersistentVolumeClaimPatch",
 } as const;
 
 const cluster = { cloud: "local", placement: "cluster" };
@@ -44,6 +46,8 @@ const base = {
     [T.netpol]: ["app-netpol"],
     [T.pvc]: ["app-dumps"],
     [T.cron]: ["app-dump"],
+    [T.serviceAccount]: ["app-dump-sa", "app-sa"],
+    [T.claimPatch]: ["app-data-0"],
 };
 
 /** Recorded inputs keep a secret's wrapper: `{<sig>: <secret>, value}`. */
@@ -58,7 +62,7 @@ function owned(r: MockRun): Record<string, string[]> {
 describe("local/cluster placement: resources per variant", () => {
     const variants: [string, Record<string, unknown>, Record<string, string[]>][] = [
         ["no replicas", {}, base],
-        ["high availability", { highAvailability: true }, base],
+        ["high availability", { highAvailability: true }, { ...base, [T.claimPatch]: ["app-data-0", "app-data-1"] }],
         ["baked replicas as a service", { replicas: bakedImage }, {
             ...base,
             [T.secret]: ["app-baked-reader", "app-credentials"],
@@ -90,6 +94,7 @@ describe("local/cluster placement: resources per variant", () => {
             ...base,
             [T.service]: ["app-headless", "app-rw", "app-streaming-ro"],
             [T.sts]: ["app-server", "app-streaming-standbys"],
+            [T.claimPatch]: ["app-data-0", "app-streaming-data-0", "app-streaming-data-1"],
             [T.pdb]: ["app-pdb", "app-streaming-pdb"],
             [T.netpol]: ["app-netpol", "app-streaming-netpol"],
         }],
@@ -189,8 +194,9 @@ describe("local/cluster placement: the primary", () => {
         for (const r of [one(result, T.sts, "app-server"), one(result, T.deploy, "app-baked-deploy")]) {
             const pod = podOf(r);
             assert.equal(pod.securityContext.runAsNonRoot, true, r.name);
-            assert.equal(pod.securityContext.runAsUser, 999, r.name);
-            assert.equal(pod.securityContext.fsGroup, 999, r.name);
+            // postgres:17 for the server; the pre-baked image comes from npm run bake's dbplace/postgres base.
+            assert.equal(pod.securityContext.runAsUser, r.name === "app-server" ? 999 : 100, r.name);
+            assert.equal(pod.securityContext.fsGroup, r.name === "app-server" ? 999 : 102, r.name);
             assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault", r.name);
             assert.equal(pod.automountServiceAccountToken, false, r.name);
             for (const c of pod.containers) {
@@ -245,13 +251,13 @@ describe("local/cluster placement: high availability", () => {
         assert.equal(sts.inputs.spec.replicas, 2);
         assert.equal(sts.inputs.spec.podManagementPolicy, "OrderedReady");
         const pod = sts.inputs.spec.template.spec;
-        const [required] = pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
-        assert.equal(required.topologyKey, "kubernetes.io/hostname");
-        assert.deepEqual(required.labelSelector.matchLabels, sts.inputs.spec.selector.matchLabels);
+        const preferred = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.find((t: any) => t.podAffinityTerm.topologyKey === "kubernetes.io/hostname");
+        assert.deepEqual(preferred.podAffinityTerm.labelSelector.matchLabels, sts.inputs.spec.selector.matchLabels);
         const script = pod.containers[0].command.join(" ");
         assert.match(script, /\$\{HOSTNAME##\*-\}" = "0"/);
         assert.match(script, /exec docker-entrypoint\.sh postgres/);
         assert.match(script, /pg_basebackup -h app-0\.app-headless .* -U replicator .* -R/);
+        assert.match(script, /exec docker-entrypoint\.sh postgres .*-c max_wal_senders=10 /);
         assert.deepEqual(one(result, T.pdb, "app-pdb").inputs.spec.minAvailable, 1);
     });
 

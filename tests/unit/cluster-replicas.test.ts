@@ -30,8 +30,9 @@ describe("cluster: baked replicas as a service", () => {
         assert.equal(deploy.inputs.spec.replicas, 3);
         assert.equal(deploy.inputs.spec.volumeClaimTemplates, undefined);
         const spec = pod(deploy);
-        assert.equal(spec.volumes, undefined, "baked replicas mount nothing: the data is in the image");
-        for (const c of spec.containers) assert.equal(c.volumeMounts, undefined, c.name);
+        // The data is in the image: nothing but a memory-backed /dev/shm.
+        assert.deepEqual(spec.volumes.map((v: any) => Object.keys(v).filter((k) => k !== "name").join() + ":" + (v.emptyDir?.medium ?? "")), ["emptyDir:Memory"]);
+        assert.ok(!JSON.stringify(spec).includes("persistentVolumeClaim"), "baked replicas mount no claim");
         const [db] = spec.containers;
         assert.equal(db.image, image);
         assert.deepEqual(db.readinessProbe.exec.command, BAKED.readinessCommand("app"));
@@ -74,7 +75,7 @@ describe("cluster: baked replicas as a service", () => {
         assert.equal(svc.metadata.name, "app-ro");
         assert.equal(svc.spec.type, "ClusterIP");
         assert.deepEqual(svc.spec.selector, one(result, DEPLOY, "app-baked-deploy").inputs.spec.selector.matchLabels);
-        assert.equal(one(result, "kubernetes:policy/v1:PodDisruptionBudget", "app-baked-pdb").inputs.spec.maxUnavailable, 1);
+        assert.equal(one(result, "kubernetes:policy/v1:PodDisruptionBudget", "app-baked-pdb").inputs.spec.minAvailable, 2);
         const policy = one(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-baked-netpol").inputs.spec;
         assert.deepEqual(policy.podSelector.matchLabels, svc.spec.selector);
         assert.deepEqual(policy.ingress[1].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "shop" } } }]);
@@ -132,7 +133,7 @@ describe("cluster: baked replicas as sidecars", () => {
         assert.equal(c.volumeMounts, undefined);
         assert.deepEqual((c.readinessProbe as any).exec.command, BAKED.readinessCommand("app"));
         assert.deepEqual(c.ports, [{ name: "db", containerPort: 5432 }]);
-        assert.equal((c.securityContext as any).runAsUser, 999, "set on the container: the application's pod has its own settings");
+        assert.equal((c.securityContext as any).runAsUser, 100, "set on the container: the application's pod has its own settings");
     });
 
     it("adds itself to an application's pod, as a native sidecar by default", async () => {
@@ -148,6 +149,11 @@ describe("cluster: baked replicas as sidecars", () => {
         const legacy = pod(one(result, DEPLOY, "legacy"));
         assert.deepEqual(legacy.containers.map((c: any) => c.name), ["app", "app-replica"]);
         assert.deepEqual(legacy.initContainers.map((c: any) => c.name), ["migrate"]);
+        for (const p of [native, legacy]) {
+            const replica = [...p.containers, ...p.initContainers].find((c: any) => c.name === "app-replica");
+            assert.deepEqual(replica.volumeMounts, [{ name: "dbplace-shm", mountPath: "/dev/shm" }]);
+            assert.deepEqual(p.volumes, [{ name: "dbplace-shm", emptyDir: { medium: "Memory", sizeLimit: "128Mi" } }], "the replica's /dev/shm joins the pod");
+        }
     });
 });
 
@@ -178,8 +184,9 @@ describe("cluster: streaming replicas", () => {
         assert.equal(sts.protect, false, "standbys are copies: re-cloned, never protected");
         assert.ok(sts.dependsOn.includes("app-server"), "standbys start after the primary");
         const script = pod(sts).containers[0].command.join(" ");
-        assert.match(script, /pg_basebackup -h app-rw\.db-app\.svc -p 5432 -U replicator -D "\$PGDATA" -R -X stream/);
-        assert.match(script, /exec postgres -c hot_standby=on -c max_connections=100/);
+        assert.match(script, /pg_basebackup -h app-rw\.db-app\.svc -p 5432 -U replicator -S "\$slot" -D "\$clone" -R -X stream/);
+        assert.match(script, /mv "\$clone" "\$PGDATA"/);
+        assert.match(script, /exec postgres -c max_connections=100 .* -c hot_standby=on/);
         const env = Object.fromEntries(pod(sts).containers[0].env.map((e: any) => [e.name, e.valueFrom?.secretKeyRef?.key ?? e.value]));
         assert.equal(env.REPLICATION_PASSWORD, "replication-password");
     });
@@ -188,7 +195,8 @@ describe("cluster: streaming replicas", () => {
         const result = await run({ ...cluster, replicas: { kind: "streaming", count: 1 } });
         const init = one(result, "kubernetes:core/v1:ConfigMap", "app-init").inputs.data["10-dbplace-replication.sh"];
         assert.match(init, /CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD '\$REPLICATION_PASSWORD'/);
-        assert.match(init, /host replication replicator all scram-sha-256" >> "\$PGDATA\/pg_hba.conf"/);
+        assert.match(init, /method=\$\(psql .* -Atc "SHOW password_encryption"\)/);
+        assert.match(init, /host replication replicator all \$method" >> "\$PGDATA\/pg_hba.conf"/);
         const primary = pod(one(result, STS, "app-server")).containers[0];
         assert.ok(primary.volumeMounts.some((m: any) => m.mountPath === "/docker-entrypoint-initdb.d"));
     });

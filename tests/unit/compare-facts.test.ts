@@ -37,9 +37,9 @@ describe("compare: backups, PITR, HA and encryption follow what the placement re
         assert.equal(f.HA, "hot standby pod, manual failover");
     });
 
-    it("cluster with an s3:// destination: the upload container's bucket", async () => {
+    it("cluster with an s3:// destination: the upload container's bucket, under <stack>/<database>", async () => {
         const f = await facts({ ...local, "dbplace:placement": "cluster", "dbplace:backup": { schedule: "5 4 * * *", destination: "s3://dumps-bucket/app" } });
-        assert.equal(f.backups, "dump cron 5 4 * * * → s3://dumps-bucket/app, kept 9 days");
+        assert.equal(f.backups, "dump cron 5 4 * * * → s3://dumps-bucket/app/facts/app, kept 9 days");
     });
 
     it("aws managed: RDS automated backups in the window derived from the schedule, PITR over the retention", async () => {
