@@ -9,7 +9,7 @@ import { stalenessDeclaration } from "../declarations";
 import { meta, namespaceLabels, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
 import { bakedAlerts, monitoring } from "./monitoring";
 import { admitPolicy } from "./network";
-import { bakedReplicaUser, containerPreset, exporterContainer, ExporterQuery, ImageUser, podSecurityContext, shmVolume } from "./pod";
+import { bakedReplicaUser, containerPreset, exporterContainer, exporterQueriesData, exporterQueriesVolume, ExporterQuery, ImageUser, podSecurityContext, shmVolume } from "./pod";
 import { clusterProvider } from "./provider";
 import { bakedReplicaContainer, bakedReplicaSidecar } from "./sidecar";
 
@@ -93,6 +93,11 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                 stringData: pulumi.secret({ username: BAKED.readerRole, password }),
             }, child);
 
+            const queries = new k8s.core.v1.ConfigMap(`${name}-exporter-queries`, {
+                metadata: meta(spec, namespace, names.bakedExporterQueries, "baked-replica"),
+                data: exporterQueriesData(AGE_QUERIES),
+            }, child);
+
             const autoscaled = spec.replicas.maxReplicas !== undefined;
             const shm = shmVolume(containerPreset(spec));
             const replica = bakedReplicaContainer({ spec, image: this.imageRef, name: "postgres", user });
@@ -133,10 +138,10 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                                     port: BAKED.port,
                                     username: BAKED.readerRole,
                                     password: { name: reader.metadata.name, key: "password" },
-                                    queries: AGE_QUERIES,
+                                    queriesConfigMap: queries.metadata.name,
                                 }),
                             ],
-                            volumes: [shm.volume],
+                            volumes: [shm.volume, exporterQueriesVolume(queries.metadata.name)],
                         },
                     },
                 },

@@ -29,11 +29,14 @@ const kjson = (args: string[]) => JSON.parse(ok(kubectl([...args, "-o", "json"])
 const outputs = (): Record<string, Contract> => JSON.parse(ok(cli(["outputs", STACK]), "npm run outputs").stdout);
 
 function get(url: string): Promise<string> {
-    return new Promise((resolve, reject) => http.get(url, (res) => {
-        let body = "";
-        res.on("data", (d) => (body += d));
-        res.on("end", () => resolve(body));
-    }).on("error", reject).setTimeout(5000, function () { this.destroy(new Error(`timeout: ${url}`)); }));
+    return new Promise((resolve, reject) => {
+        const req = http.get(url, (res) => {
+            let body = "";
+            res.on("data", (d) => (body += d));
+            res.on("end", () => resolve(body));
+        }).on("error", reject);
+        req.setTimeout(5000, () => req.destroy(new Error(`timeout: ${url}`)));
+    });
 }
 
 /**

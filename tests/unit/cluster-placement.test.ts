@@ -39,7 +39,7 @@ const base = {
     [T.ns]: ["app-ns"],
     [T.password]: ["app-password", "app-replication-password"],
     [T.secret]: ["app-credentials"],
-    [T.configMap]: ["app-init"],
+    [T.configMap]: ["app-exporter-queries", "app-init"],
     [T.service]: ["app-headless", "app-rw"],
     [T.sts]: ["app-server"],
     [T.pdb]: ["app-pdb"],
@@ -68,6 +68,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.secret]: ["app-baked-reader", "app-credentials"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
         }],
@@ -76,6 +77,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.secret]: ["app-baked-reader", "app-credentials"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
             [T.hpa]: ["app-baked-hpa"],
@@ -87,6 +89,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.secret]: ["app-baked-reader", "app-credentials"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
         }],
@@ -104,6 +107,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.secret]: ["app-baked-reader", "app-credentials"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
             [T.monitor]: ["app-baked-servicemonitor", "app-servicemonitor"],
@@ -299,7 +303,8 @@ describe("local/cluster placement: providers and stacks", () => {
     it("builds the example cluster stack: baked replicas for the shop namespace with an autoscaler", async () => {
         const result = await run(loadStackConfig("cluster"), "cluster");
         const deploy = one(result, T.deploy, "app-baked-deploy");
-        assert.equal(deploy.inputs.spec.template.spec.containers[0].image, "registry.internal/dbplace/app-baked:seed");
+        // Baked from the seed dump at deploy time, pushed to the local registry, run by digest.
+        assert.match(deploy.inputs.spec.template.spec.containers[0].image, /^127\.0\.0\.1:5000\/dbplace\/app-baked@sha256:[0-9a-f]{64}$/);
         assert.equal(one(result, T.hpa, "app-baked-hpa").inputs.spec.maxReplicas, 6);
         assert.ok(ofType(result, T.rule).length === 2);
     });
