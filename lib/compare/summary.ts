@@ -87,7 +87,8 @@ function stalenessText(spec: DatabaseSpec): string {
     if (r.kind === "none") return "n/a";
     if (r.kind === "streaming") return "streaming (replication lag)";
     const every = r.schedule ?? spec.backup.schedule;
-    const source = r.image && !r.dump ? "pre-baked image" : `re-bake cron ${every}`;
+    // Docker registers no scheduler and no alarm: its replicas are re-baked when someone runs the bake.
+    const source = r.image && !r.dump ? "pre-baked image" : spec.placement === "docker" ? "re-baked on demand: npm run bake; no schedule or alarm" : `re-bake cron ${every}`;
     return r.maxStalenessMinutes === undefined ? `unbounded: no maxStalenessMinutes (${source})` : `≤ ${r.maxStalenessMinutes} min (${source})`;
 }
 
