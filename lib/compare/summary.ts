@@ -86,9 +86,9 @@ function stalenessText(spec: DatabaseSpec): string {
     const r = spec.replicas;
     if (r.kind === "none") return "n/a";
     if (r.kind === "streaming") return "streaming (replication lag)";
-    const every = r.schedule ?? spec.backup.schedule;
-    // Docker registers no scheduler and no alarm: its replicas are re-baked when someone runs the bake.
-    const source = r.image && !r.dump ? "pre-baked image" : spec.placement === "docker" ? "re-baked on demand: npm run bake; no schedule or alarm" : `re-bake cron ${every}`;
+    // No placement registers a re-bake job (replicas.schedule is the cadence for `npm run rebake --every`,
+    // run outside the stack), so the row names what the stack does: bake the dump when it is deployed.
+    const source = r.image && !r.dump ? "pre-baked image" : "baked from the dump at deploy; re-bake: npm run rebake, not scheduled";
     return r.maxStalenessMinutes === undefined ? `unbounded: no maxStalenessMinutes (${source})` : `≤ ${r.maxStalenessMinutes} min (${source})`;
 }
 

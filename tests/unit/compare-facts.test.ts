@@ -99,9 +99,11 @@ describe("compare: backups, PITR, HA and encryption follow what the placement re
         assert.equal(f.encryption, "as the cluster's storage class");
     });
 
-    it("docker: baked replicas from a dump are re-baked on demand, with no schedule to claim", async () => {
-        const f = await facts({ ...local, "dbplace:placement": "docker", "dbplace:image": "dbplace/postgres:15", "dbplace:replicas": { kind: "baked", count: 1, dump: "stacks/seed/app.dump", maxStalenessMinutes: 60 } });
-        assert.equal(f["staleness bound"], "≤ 60 min (re-baked on demand: npm run bake; no schedule or alarm)");
+    it("baked replicas from a dump: baked at deploy, and no re-bake schedule claimed, since none is registered", async () => {
+        const replicas = { kind: "baked", count: 1, dump: "stacks/seed/app.dump", schedule: "0 */6 * * *", maxStalenessMinutes: 60 };
+        const docker = await facts({ ...local, "dbplace:placement": "docker", "dbplace:image": "dbplace/postgres:15", "dbplace:replicas": replicas });
+        const cluster = await facts({ ...local, "dbplace:placement": "cluster", "dbplace:replicas": { ...replicas, repository: "127.0.0.1:5000/dbplace/app-baked" } });
+        for (const f of [docker, cluster]) assert.equal(f["staleness bound"], "≤ 60 min (baked from the dump at deploy; re-bake: npm run rebake, not scheduled)");
     });
 });
 
