@@ -60,6 +60,11 @@ describe("compare: backups, PITR, HA and encryption follow what the placement re
         assert.equal(f.encryption, "at rest: EBS, KMS key; TLS required", "the user data's pg_hba has hostssl lines only");
     });
 
+    it("aws vm with HA: the standby's data volume sits in another availability zone", async () => {
+        const f = await facts({ ...aws, "dbplace:placement": "vm", "dbplace:highAvailability": true });
+        assert.equal(f.HA, "standby VM × 1 in another zone, manual failover");
+    });
+
     it("aws cluster on an existing context: the dump CronJob, not RDS", async () => {
         const f = await facts({ ...aws, "dbplace:placement": "cluster", "dbplace:cluster": { context: "staging-eks" } });
         assert.equal(f.backups, "dump cron 5 4 * * * → its PVC, kept 9 days");
@@ -91,6 +96,7 @@ describe("compare: backups, PITR, HA and encryption follow what the placement re
     it("gcp vm: clients are who reaches the database port, not IAP's SSH range; the standby is its own server", async () => {
         const f = await facts({ ...gcp, "dbplace:placement": "vm", "dbplace:highAvailability": true });
         assert.match(f.clients!, /^cidr 10\.0\.0\.0\/16, its own servers \(tag [a-z0-9-]+\)$/);
+        assert.equal(f.HA, "standby VM × 1 in another zone, manual failover", "the standby's registered zone differs from the primary's");
         assert.equal(f.encryption, "at rest: Google-managed key; TLS required");
     });
 

@@ -15,12 +15,27 @@ export function haOf(resources: readonly PlannedResource[], spec: DatabaseSpec):
     if (sql) return get(sql.inputs, "settings.availabilityType") === "REGIONAL" ? "yes: Cloud SQL regional, automatic failover" : "no (zonal)";
     const vms = [...of(resources, "aws:ec2/instance:Instance"), ...of(resources, "gcp:compute/instance:Instance")];
     if (vms.length > 0) {
-        const standbys = vms.filter((r) => /standby/.test(r.name)).length;
-        return standbys > 0 ? `standby VM × ${standbys} in another zone, manual failover` : "no (one VM)";
+        const standbys = vms.filter((r) => /standby/.test(r.name));
+        if (standbys.length === 0) return "no (one VM)";
+        const primaryZone = zoneOf(vms.find((r) => /primary/.test(r.name)), resources);
+        const zones = standbys.map((r) => zoneOf(r, resources));
+        // Only claim zone separation the registered instances or their data volumes show.
+        const where = primaryZone === undefined || zones.includes(undefined) ? "" : zones.every((z) => z !== primaryZone) ? " in another zone" : " in the primary's zone";
+        return `standby VM × ${standbys.length}${where}, manual failover`;
     }
     const server = of(resources, "kubernetes:apps/v1:StatefulSet").find((r) => /-server$/.test(r.name));
     if (server) return Number(get(server.inputs, "spec.replicas") ?? 1) > 1 ? "hot standby pod, manual failover" : "no (one pod)";
     return spec.placement === "docker" ? "no (one container)" : "no";
+}
+
+/** A VM's zone: GCE's own `zone`, or the availability zone of the EBS data volume registered beside an EC2 instance. */
+function zoneOf(vm: PlannedResource | undefined, resources: readonly PlannedResource[]): string | undefined {
+    if (vm === undefined) return undefined;
+    if (typeof vm.inputs.zone === "string") return vm.inputs.zone;
+    if (typeof vm.inputs.availabilityZone === "string") return vm.inputs.availabilityZone;
+    const stem = vm.name.replace(/-instance$/, "");
+    const volume = of(resources, "aws:ebs/volume:Volume").find((v) => v.name === `${stem}-data`);
+    return typeof volume?.inputs.availabilityZone === "string" ? volume.inputs.availabilityZone : undefined;
 }
 
 export function encryptionOf(resources: readonly PlannedResource[], spec: DatabaseSpec): string {
