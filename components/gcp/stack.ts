@@ -51,9 +51,9 @@ export function gcpNetworkKey(spec: DatabaseSpec): string {
     return n.existingNetworkId ? `${n.existingNetworkId}:${[...n.existingSubnetIds].sort().join(",")}` : "created";
 }
 
-/** VMs and created GKE nodes install packages or pull public images; Cloud SQL alone needs no egress. */
+/** VMs (database and baked-replica hosts) and created GKE nodes install packages or pull public images; Cloud SQL alone needs no egress. */
 export function needsNat(spec: DatabaseSpec): boolean {
-    return spec.placement === "vm" || spec.cluster.create;
+    return spec.placement === "vm" || spec.cluster.create || (spec.replicas.kind === "baked" && !spec.cluster.configured);
 }
 
 /**
