@@ -49,6 +49,7 @@ export function replicaUserData(args: ReplicaUserDataArgs): string {
         "apt-get update -q",
         // Debian 12 (lookups.ts debianAmi) packages all three.
         "apt-get install -y -q docker.io awscli python3",
+        "systemctl enable --now docker",
         ...IMDS_REGION,
         // The secret's value is written before the instances start (replica-group.ts), but a first boot may
         // still race the grant; the key goes from the CLI's stdout to a 0600 file, never through argv or env.

@@ -44,6 +44,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 md() { curl -fsS -H Metadata-Flavor:Google "http://metadata.google.internal/computeMetadata/v1/$1"; }
 command -v docker >/dev/null || { apt-get update -q && apt-get install -y -q docker.io; }
+# On later boots this script and dockerd start side by side: wait for it.
+systemctl enable --now docker
 
 # The server certificate and key, from the CLI's stdout to 0600 files (never argv or env). The grant and
 # the value exist before the group (baked.ts); a first boot may still race their propagation.
