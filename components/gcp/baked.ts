@@ -11,7 +11,7 @@ import { DatabaseTls } from "../tls";
 import { bakedReplicaStartupScript } from "./baked-vm-init";
 import { readReplicaDns } from "./dns";
 import { engineFirewall, iapSshFirewall } from "./firewall";
-import { GkeCluster } from "./gke";
+import { gcpGke } from "./stack";
 import { internalLoadBalancer } from "./internal-lb";
 import { dnsSuffix, gcpLabels, gcpOf, networkTag, serviceAccountId, stableZones, stackScopedId } from "./naming";
 import { regionalSurge } from "../config/gcp-rules";
@@ -58,7 +58,7 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
         const password = readerPassword(args.masterPassword);
 
         if (spec.cluster.configured) {
-            const gke = spec.cluster.create ? new GkeCluster(`${name}-gke`, { spec, network }, parent) : undefined;
+            const gke = spec.cluster.create ? gcpGke(spec, this, name) : undefined;
             const registry = bakedRegistry(`${name}-registry`, { spec, pullers: gke ? [gke.nodeServiceAccountEmail] : [], dumpBucket: args.dumpBucket, parent: this });
             this.imageRef = bakedImage(`${name}-image`, { spec, registry, readerPassword: password, parent: this });
             this.bakerServiceAccount = registry.bakerEmail;

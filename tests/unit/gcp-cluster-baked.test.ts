@@ -12,7 +12,7 @@ const GKE = "gcp:container/cluster:Cluster";
 describe("gcp/cluster placement", () => {
     it("creates a private, VPC-native GKE cluster with Workload Identity and deploys onto it through its provider", async () => {
         const result = await run({ placement: "cluster", highAvailability: true, cluster: { create: true, apiAllowedCidrs: ["203.0.113.0/24"] }, gcp: { machineType: "e2-standard-8" } });
-        const cluster = one(result, GKE, "app-gke-cluster");
+        const cluster = one(result, GKE, "gke-cluster");
         const c = cluster.inputs;
         assert.equal(c.location, "europe-west1", "highAvailability makes the cluster regional");
         assert.deepEqual(c.privateClusterConfig, { enablePrivateNodes: true, enablePrivateEndpoint: false });
@@ -22,19 +22,19 @@ describe("gcp/cluster placement", () => {
         assert.equal(c.datapathProvider, "ADVANCED_DATAPATH", "NetworkPolicies of the in-cluster placement must be enforced");
         assert.deepEqual([c.deletionProtection, cluster.protect], [true, true]);
         assert.equal(c.network, "projects/acme-test/global/networks/network-vpc");
-        const pool = one(result, "gcp:container/nodePool:NodePool", "app-gke-nodes").inputs;
+        const pool = one(result, "gcp:container/nodePool:NodePool", "gke-nodes").inputs;
         assert.equal(pool.nodeConfig.machineType, "e2-standard-8");
         assert.deepEqual(pool.nodeConfig.workloadMetadataConfig, { mode: "GKE_METADATA" });
         assert.match(pool.nodeConfig.serviceAccount, /^app-gke-[0-9a-f]{6}@acme-test\.iam\.gserviceaccount\.com$/);
         // Nodes have no external IPs and pull postgres/exporter images from public registries: NAT is what lets them.
         assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "network-nat"));
-        const k8sProvider = one(result, "pulumi:providers:kubernetes", "app-gke-k8s");
+        const k8sProvider = one(result, "pulumi:providers:kubernetes", "gke-k8s");
         assert.ok(k8sProvider.secretPaths.includes("kubeconfig"), "the kubeconfig is a secret");
         assert.match(k8sProvider.inputs.kubeconfig.value ?? k8sProvider.inputs.kubeconfig, /command: gke-gcloud-auth-plugin/);
         const inCluster = ofType(result, "kubernetes:apps/v1:StatefulSet");
         assert.ok(inCluster.length > 0, "the in-cluster placement runs");
         for (const r of result.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
-            assert.match(r.provider ?? "", /::app-gke-k8s::/, `${r.type} ${r.name} must be deployed through the GKE provider`);
+            assert.match(r.provider ?? "", /::gke-k8s::/, `${r.type} ${r.name} must be deployed through the GKE provider`);
         }
         assert.equal(result.outputs.databases.app.placement, "cluster");
     });
@@ -173,7 +173,7 @@ describe("gcp baked replicas", () => {
         const result = await run({ placement: "managed", cluster: { create: true, apiAllowedCidrs: ["203.0.113.0/24"] }, replicas: { kind: "baked", count: 2, image: IMAGE } });
         const got = inventory(result);
         assert.equal(got[MIG], undefined);
-        assert.deepEqual(got[GKE], ["app-baked-gke-cluster"]);
+        assert.deepEqual(got[GKE], ["gke-cluster"]);
         assert.ok(got["kubernetes:apps/v1:Deployment"]?.length, "a Deployment of baked replicas");
         const reader = one(result, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "app-baked-registry-reader-0").inputs;
         assert.match(reader.member, /^serviceAccount:app-gke-/);
