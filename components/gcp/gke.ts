@@ -23,7 +23,7 @@ export interface GkeClusterArgs {
      * Default: [spec].
      */
     readonly users?: readonly DatabaseSpec[];
-    /** The cluster's former logical name and parent (one cluster per database): aliases keep it and its children in place. */
+    /** The cluster's former logical name and parent (one cluster per database): aliases keep it and its children in place. Default: none. */
     readonly formerly?: { name: string; parent: pulumi.Resource };
     /** Network and subnet the nodes join; it should have Cloud NAT when workloads pull public images. */
     readonly network: GcpNetwork;

@@ -136,6 +136,14 @@ describe("gcp baked replicas", () => {
             assert.ok(mig.dependsOn.includes("app-baked-tls-v") && mig.dependsOn.includes("app-baked-tls-reader"), "VMs boot after the value and the grant");
         });
 
+        it("issues it for a stack whose name has an underscore (the read name carries it)", async () => {
+            const other = await runProgram({ stack: "team_a", config: { ...PROVIDER, cloud: "gcp", placement: "vm", replicas: { kind: "baked", count: 1, image: IMAGE } } });
+            const app = other.outputs.databases.app;
+            assert.equal(app.readHost, "ro.app.team_a.dbplace.internal");
+            const { cert } = JSON.parse(one(other, "gcp:secretmanager/secretVersion:SecretVersion", "app-baked-tls-v").inputs.secretData) as { cert: string };
+            assert.match(new X509Certificate(cert).subjectAltName ?? "", /DNS:ro\.app\.team_a\.dbplace\.internal/);
+        });
+
         it("rolls the group, not the image, when the certificate changes", () => {
             const digest = createHash("sha256").update(tlsValue().cert).digest("hex");
             assert.match(script(), new RegExp(`^# Server certificate sha256 ${digest}$`, "m"));
