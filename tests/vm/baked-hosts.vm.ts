@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { BAKED } from "../../components/bake";
-import { BakedHost, bakedHost } from "./support/baked";
+import { BakedHost, bakedHost, bakedProgram } from "./support/baked";
 import { Lab } from "./support/lab";
 
 /**
@@ -35,6 +35,30 @@ async function serving(h: BakedHost, timeoutMs = 120_000): Promise<void> {
     }
 }
 
+/**
+ * Both clouds' hosts boot side by side (most of a boot is the VM's dockerd pulling the image); the
+ * program runs come first, one at a time.
+ */
+let booting: Promise<Record<"aws" | "gcp", Promise<BakedHost>>> | undefined;
+function bootBoth(): Promise<Record<"aws" | "gcp", Promise<BakedHost>>> {
+    booting ??= (async () => {
+        const runs = { aws: await bakedProgram("aws"), gcp: await bakedProgram("gcp") };
+        const ready = async (h: BakedHost) => {
+            const line = await h.vm.waitBoot(1, 600_000);
+            assert.match(line, /^boot 1 rc 0$/, `${h.cloud}: the boot script failed; its output ends:\n${h.vm.output().slice(-4000)}`);
+            await serving(h);
+            return h;
+        };
+        const aws = bakedHost(lab, "aws", runs.aws).then(ready);
+        const gcp = bakedHost(lab, "gcp", runs.gcp).then(ready);
+        // Each suite awaits its own; neither failure goes unhandled while the other is awaited.
+        aws.catch(() => undefined);
+        gcp.catch(() => undefined);
+        return { aws, gcp };
+    })();
+    return booting;
+}
+
 for (const cloud of ["aws", "gcp"] as const) {
     describe(`${cloud}: baked-replica host from the program's boot script`, function () {
         this.timeout(900_000);
@@ -42,10 +66,7 @@ for (const cloud of ["aws", "gcp"] as const) {
         const container = cloud === "aws" ? "baked-replica" : "dbplace-replica";
 
         before(async () => {
-            h = await bakedHost(lab, cloud);
-            const line = await h.vm.waitBoot(1, 600_000);
-            assert.match(line, /^boot 1 rc 0$/, `the boot script failed; its output ends:\n${h.vm.output().slice(-4000)}`);
-            await serving(h);
+            h = await (await bootBoth())[cloud];
         });
 
         it("fetches the certificate through the cloud's secret CLI and runs the image with it mounted read-only, TLS required", () => {

@@ -84,10 +84,11 @@ async function pushToStorage(binary: string, storage: string, image: string, rep
     }
 }
 
-export async function bakedHost(lab: Lab, cloud: "aws" | "gcp"): Promise<BakedHost> {
+/** The program under the mock runner (one run at a time: the runner's mocks are process-wide). */
+export function bakedProgram(cloud: "aws" | "gcp"): Promise<MockRun> {
     const c = CLOUDS[cloud];
     const image = `${c.registry}/${c.repository}:v1`;
-    const run = await runProgram({
+    return runProgram({
         stack: "vm-test",
         config: {
             ...c.config,
@@ -95,6 +96,11 @@ export async function bakedHost(lab: Lab, cloud: "aws" | "gcp"): Promise<BakedHo
             "dbplace:databases": { app: { placement: "managed", deletionProtection: false, replicas: { kind: "baked", count: 1, image } } },
         },
     });
+}
+
+/** Bakes and pushes the image, starts the registry and boots the VM from the run's script. */
+export async function bakedHost(lab: Lab, cloud: "aws" | "gcp", run: MockRun): Promise<BakedHost> {
+    const c = CLOUDS[cloud];
     const contract = run.outputs.databases.app;
     const url = new URL(contract.readConnectionSecret);
     const reader = { user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: url.pathname.slice(1) };
@@ -115,7 +121,7 @@ export async function bakedHost(lab: Lab, cloud: "aws" | "gcp"): Promise<BakedHo
     // The image the cloud's registry would hold: the seed dump baked with the contract's reader password.
     const baked = await bake({
         engine: "postgres", majorVersion: "15", dump: SEED_DUMP, baseImage: BASE_IMAGE, database: reader.database,
-        image: `dbplace-vm-test/${cloud}-baked`, cacheDir: path.join(lab.root, "bake-cache"),
+        image: `dbplace-vm-test/${cloud}-baked`, cacheDir: path.join(lab.root, `bake-cache-${cloud}`),
         readerVerifier: scramVerifier(reader.password), extraLabels: { "dbplace.vm-test": lab.id },
     });
     const binary = registryBinary();
