@@ -93,7 +93,7 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
     after(function () {
         this.timeout(600000);
         try {
-            if (pulumi(["stack", "ls"]).out.includes(STACK)) {
+            if (project && pulumi(["stack", "ls"]).out.includes(STACK)) {
                 pulumi(["config", "set", "dbplace:deletionProtection", "false"]);
                 pulumi(["up", "--yes", "--skip-preview"]);
                 pulumi(["destroy", "--yes", "--skip-preview"]);
@@ -128,6 +128,13 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
             "INSERT INTO e2e_writes (id) VALUES (1) ON CONFLICT DO NOTHING; SELECT count(*) FROM e2e_writes", app.caCert);
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout.split("\n").pop(), "1");
+    });
+
+    it("2b. NetworkPolicy is enforced: the same client in a namespace not allowed cannot connect", function () {
+        ok(kubectl(["create", "namespace", "elsewhere"]), "namespace elsewhere");
+        const r = psqlPod("elsewhere", "intruder", app.connectionSecret, "SELECT 1", app.caCert);
+        assert.notEqual(r.code, 0, `a pod outside network.allowedNamespaces must not reach the database:\n${r.out}`);
+        assert.match(r.out, /timeout expired|could not connect|Connection refused|timed out/i);
     });
 
     it("3. the baked replicas serve the baked data through -ro, read-only", function () {
