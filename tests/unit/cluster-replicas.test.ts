@@ -30,8 +30,8 @@ describe("cluster: baked replicas as a service", () => {
         assert.equal(deploy.inputs.spec.replicas, 3);
         assert.equal(deploy.inputs.spec.volumeClaimTemplates, undefined);
         const spec = pod(deploy);
-        // The data is in the image: nothing but a memory-backed /dev/shm.
-        assert.deepEqual(spec.volumes.map((v: any) => Object.keys(v).filter((k) => k !== "name").join() + ":" + (v.emptyDir?.medium ?? "")), ["emptyDir:Memory"]);
+        // The data is in the image: nothing but a memory-backed /dev/shm and the TLS Secret.
+        assert.deepEqual(spec.volumes.map((v: any) => Object.keys(v).filter((k) => k !== "name").join() + ":" + (v.emptyDir?.medium ?? "")), ["emptyDir:Memory", "secret:"]);
         assert.ok(!JSON.stringify(spec).includes("persistentVolumeClaim"), "baked replicas mount no claim");
         const [db] = spec.containers;
         assert.equal(db.image, image);
