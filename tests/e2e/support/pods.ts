@@ -25,6 +25,8 @@ export interface PodContainerRun {
     readonly secrets?: Record<string, string>;
     /** ConfigMap name → its data, for configMap volumes. */
     readonly configMaps?: Record<string, Record<string, string>>;
+    /** Secret name → its data, for secret volumes (files group-readable by fsGroup, as the kubelet makes them). */
+    readonly secretVolumes?: Record<string, Record<string, string>>;
     /** Pod volume or claim name → docker volume (made with {@link claimVolume}). */
     readonly claims?: Record<string, string>;
     readonly network: string;
@@ -82,6 +84,17 @@ export async function runPodContainer(r: PodContainerRun): Promise<string> {
             const dir = tempDir("dbplace-e2e-configmap");
             fs.chmodSync(dir, 0o755);
             for (const [file, text] of Object.entries(data)) fs.writeFileSync(path.join(dir, file), text, { mode: v.configMap.defaultMode ?? 0o644 });
+            args.push("-v", `${dir}:${m.mountPath}:ro`);
+        } else if (v?.secret) {
+            const data = r.secretVolumes?.[v.secret.secretName];
+            if (!data) throw new Error(`the test gives no data for Secret ${v.secret.secretName}`);
+            const dir = tempDir("dbplace-e2e-secret");
+            fs.chmodSync(dir, 0o755);
+            for (const [file, text] of Object.entries(data)) {
+                const f = path.join(dir, file);
+                fs.writeFileSync(f, text, { mode: v.secret.defaultMode ?? 0o644 });
+                if (sc.fsGroup !== undefined) fs.chownSync(f, 0, sc.fsGroup);
+            }
             args.push("-v", `${dir}:${m.mountPath}:ro`);
         } else if (v?.emptyDir?.medium === "Memory" && m.mountPath === "/dev/shm") {
             args.push("--shm-size", v.emptyDir.sizeLimit.replace(/i$/, "").toLowerCase());
