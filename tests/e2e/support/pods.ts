@@ -13,6 +13,15 @@ import { RUN_ID, tempDir } from "./env";
  */
 export const LABEL = "dbplace.e2e.pods";
 
+/** Host directories handed to containers as ConfigMap and Secret volumes; removed with the run. */
+const hostDirs: string[] = [];
+function hostDir(prefix: string): string {
+    const dir = tempDir(prefix);
+    fs.chmodSync(dir, 0o755);
+    hostDirs.push(dir);
+    return dir;
+}
+
 type Pod = Record<string, any>;
 
 export interface PodContainerRun {
@@ -81,15 +90,13 @@ export async function runPodContainer(r: PodContainerRun): Promise<string> {
         } else if (v?.configMap) {
             const data = r.configMaps?.[v.configMap.name];
             if (!data) throw new Error(`the test gives no data for ConfigMap ${v.configMap.name}`);
-            const dir = tempDir("dbplace-e2e-configmap");
-            fs.chmodSync(dir, 0o755);
+            const dir = hostDir("dbplace-e2e-configmap");
             for (const [file, text] of Object.entries(data)) fs.writeFileSync(path.join(dir, file), text, { mode: v.configMap.defaultMode ?? 0o644 });
             args.push("-v", `${dir}:${m.mountPath}:ro`);
         } else if (v?.secret) {
             const data = r.secretVolumes?.[v.secret.secretName];
             if (!data) throw new Error(`the test gives no data for Secret ${v.secret.secretName}`);
-            const dir = tempDir("dbplace-e2e-secret");
-            fs.chmodSync(dir, 0o755);
+            const dir = hostDir("dbplace-e2e-secret");
             for (const [file, text] of Object.entries(data)) {
                 const f = path.join(dir, file);
                 fs.writeFileSync(f, text, { mode: v.secret.defaultMode ?? 0o644 });
@@ -136,4 +143,5 @@ export async function removeThisRun(): Promise<void> {
     if (vols.length) await docker(["volume", "rm", "-f", ...vols]);
     const nets = (await docker(["network", "ls", "-q", "--filter", filter])).stdout.split(/\s+/).filter(Boolean);
     if (nets.length) await docker(["network", "rm", ...nets]);
+    for (const dir of hostDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
