@@ -175,8 +175,8 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
 
             new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
                 metadata: meta(spec, namespace, deploymentName, "baked-replica"),
-                // `count` is the promise: a drain may evict replicas beyond it (autoscaled or surged ones), and
-                // otherwise waits until the Deployment has a ready replacement elsewhere.
+                // `count` is the promise: a drain may evict replicas beyond it (autoscaled or surged ones) and
+                // otherwise waits, since a Deployment does not surge for an eviction: scale up to drain a node.
                 spec: { minAvailable: spec.replicas.count, selector: { matchLabels: selectorLabels(spec, "baked-replica") } },
             }, child);
 
