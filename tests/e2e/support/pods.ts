@@ -72,6 +72,10 @@ export async function runPodContainer(r: PodContainerRun): Promise<string> {
     if (sc.fsGroup !== undefined) args.push("--group-add", String(sc.fsGroup));
     if (c.securityContext?.capabilities?.drop?.includes("ALL")) args.push("--cap-drop", "ALL");
     if (c.securityContext?.allowPrivilegeEscalation === false) args.push("--security-opt", "no-new-privileges");
+    // The kubelet's limits, as cgroup limits: a clone or a query runs with what the pod would have.
+    const limits = c.resources?.limits ?? {};
+    if (limits.cpu) args.push("--cpus", String(/m$/.test(limits.cpu) ? parseInt(limits.cpu, 10) / 1000 : Number(limits.cpu)));
+    if (limits.memory) args.push("--memory", limits.memory.replace(/i$/, "").toLowerCase());
     for (const e of c.env ?? []) {
         let value = e.value;
         const ref = e.valueFrom?.secretKeyRef;
