@@ -186,8 +186,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
                 ? new DatabaseTls(`${name}-tls`, { commonName: `${pulumi.getStack()}/${spec.name}`, subjectAltNames: [`${ro}.svc`, `${ro}.svc.cluster.local`, ro, names.readOnly] }, { parent: this })
                 : undefined;
             this.replicas = new ClusterBakedReplicas(`${name}-baked`, {
-                tls,
-                spec, namespace, provider: this.provider, readerPassword: readerPassword(password.result), serviceAccountName: accounts.server.metadata.name,
+                spec, namespace, provider: this.provider, readerPassword: readerPassword(password.result), serviceAccountName: accounts.server.metadata.name, tls,
             }, { parent: this });
         } else if (streaming) {
             this.replicas = new ClusterStreamingReplicas(`${name}-streaming`, {
