@@ -10,7 +10,7 @@ import { stalenessDeclaration } from "../declarations";
 import { meta, namespaceLabels, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
 import { bakedAlerts, monitoring } from "./monitoring";
 import { admitPolicy } from "./network";
-import { bakedReplicaUser, containerPreset, exporterContainer, ExporterQuery, ImageUser, podSecurityContext, shmVolume } from "./pod";
+import { bakedReplicaUser, containerPreset, exporterContainer, exporterQueriesData, exporterQueriesVolume, ExporterQuery, ImageUser, podSecurityContext, shmVolume } from "./pod";
 import { clusterProvider } from "./provider";
 import { bakedReplicaContainer, bakedReplicaSidecar } from "./sidecar";
 
@@ -102,6 +102,11 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                 stringData: pulumi.secret({ username: BAKED.readerRole, password }),
             }, child);
 
+            const queries = new k8s.core.v1.ConfigMap(`${name}-exporter-queries`, {
+                metadata: meta(spec, namespace, names.bakedExporterQueries, "baked-replica"),
+                data: exporterQueriesData(AGE_QUERIES),
+            }, child);
+
             const autoscaled = spec.replicas.maxReplicas !== undefined;
             const shm = shmVolume(containerPreset(spec));
             const replica = bakedReplicaContainer({ spec, image: this.imageRef, name: "postgres", user });
@@ -150,11 +155,15 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                                     port: BAKED.port,
                                     username: BAKED.readerRole,
                                     password: { name: reader.metadata.name, key: "password" },
-                                    queries: AGE_QUERIES,
+                                    queriesConfigMap: queries.metadata.name,
                                 }),
                             ],
-                            // Group-readable through fsGroup: the server copies them to files of its own, mode 0600.
-                            volumes: [shm.volume, ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret.metadata.name, defaultMode: 0o440 } }] : [])],
+                            // The TLS files are group-readable through fsGroup: the server copies them to files of its own, mode 0600.
+                            volumes: [
+                                shm.volume,
+                                exporterQueriesVolume(queries.metadata.name),
+                                ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret.metadata.name, defaultMode: 0o440 } }] : []),
+                            ],
                         },
                     },
                 },

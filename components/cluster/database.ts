@@ -13,7 +13,7 @@ import { meta, namespaceLabels, objectLabels, objectNames, selectorLabels, servi
 import { databaseAlerts, monitoring } from "./monitoring";
 import { admitPolicy } from "./network";
 import { serviceAccounts } from "./identity";
-import { containerPreset, ImageUser, podUser } from "./pod";
+import { containerPreset, exporterQueriesData, ImageUser, podUser, REPLICATION_QUERIES } from "./pod";
 import { clusterProvider } from "./provider";
 import {
     dataClaimTemplate, highAvailabilityScript, replicationInitScript, resizeClaims, SECRET_KEYS, serverPodSpec, spreadAffinity, STABLE_CLAIM_TEMPLATE,
@@ -132,6 +132,13 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
             }, child)
             : undefined;
 
+        const queries = spec.engine === "postgres"
+            ? new k8s.core.v1.ConfigMap(`${name}-exporter-queries`, {
+                metadata: meta(spec, namespace, names.exporterQueries, "server"),
+                data: exporterQueriesData(REPLICATION_QUERIES),
+            }, child)
+            : undefined;
+
         const accounts = serviceAccounts(name, spec, namespace, child);
         const replicas = ha ? 2 : 1;
         this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-server`, {
@@ -152,6 +159,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
                         spec,
                         secret: secret.metadata.name,
                         initConfigMap: init?.metadata.name,
+                        queriesConfigMap: queries?.metadata.name,
                         user,
                         serviceAccountName: accounts.server.metadata.name,
                         script: ha ? highAvailabilityScript(spec, `${names.statefulSet}-0.${names.headless}`) : undefined,
@@ -191,6 +199,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
         } else if (streaming) {
             this.replicas = new ClusterStreamingReplicas(`${name}-streaming`, {
                 spec, namespace, provider: this.provider, secret: secret.metadata.name, primary: this.statefulSet, primaryHost: this.host, masterPassword: password.result, user, serviceAccountName: accounts.server.metadata.name,
+                queriesConfigMap: queries?.metadata.name,
             }, { parent: this });
         }
 

@@ -68,6 +68,8 @@ export function objectNames(spec: DatabaseSpec) {
         readOnly: `${n}-ro`,
         credentials: `${n}-credentials`,
         init: `${n}-init`,
+        exporterQueries: `${n}-exporter`,
+        bakedExporterQueries: `${n}-baked-exporter`,
         dumps: `${n}-dumps`,
         dumpJob: `${n}-dump`,
         standbys: `${n}-replica`,

@@ -149,16 +149,29 @@ export interface ExporterArgs {
     readonly username: string;
     /** Secret key holding that role's password; kept out of the pod spec. */
     readonly password: { name: pulumi.Input<string>; key: string };
-    /** postgres only: extra metrics. Passed by environment and written to /tmp at start, so the pod needs no volume. */
-    readonly queries?: Record<string, ExporterQuery>;
+    /** postgres only: a ConfigMap made by {@link exporterQueriesData}, mounted as the exporter's extra queries. */
+    readonly queriesConfigMap?: pulumi.Input<string>;
 }
 
-const QUERIES_FILE = "/tmp/dbplace-queries.yaml";
+/** Where the queries ConfigMap is mounted: a file, so exporter images without a shell work (ours has none). */
+const QUERIES_DIR = "/etc/dbplace-exporter";
+const QUERIES_KEY = "queries.yaml";
 
-/**
- * The Prometheus exporter sidecar. No probes on purpose: a failing exporter must never take the database
- * out of its Service (readiness) or restart it (liveness is per container, but noise either way).
- */
+/** The data of the ConfigMap that carries custom queries in postgres_exporter's queries.yaml form. */
+export function exporterQueriesData(queries: Record<string, ExporterQuery>): Record<string, string> {
+    return {
+        [QUERIES_KEY]: stringify(Object.fromEntries(Object.entries(queries).map(([ns, q]) => [ns, {
+            query: q.query,
+            metrics: Object.entries(q.metrics).map(([column, description]) => ({ [column]: { usage: "GAUGE", description } })),
+        }]))),
+    };
+}
+
+/** The pod volume for {@link ExporterArgs.queriesConfigMap}; add it to the pod's volumes. */
+export function exporterQueriesVolume(configMap: pulumi.Input<string>): k8s.types.input.core.v1.Volume {
+    return { name: "exporter-queries", configMap: { name: configMap } };
+}
+
 export function exporterContainer(a: ExporterArgs): Container {
     const profile = ENGINE_PROFILES[a.spec.engine];
     const secretEnv = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: a.password.name, key: a.password.key } } });
@@ -181,14 +194,10 @@ export function exporterContainer(a: ExporterArgs): Container {
         { name: "DATA_SOURCE_USER", value: a.username },
         secretEnv("DATA_SOURCE_PASS"),
     ];
-    if (!a.queries) return { ...base, env };
-    const yaml = stringify(Object.fromEntries(Object.entries(a.queries).map(([ns, q]) => [ns, {
-        query: q.query,
-        metrics: Object.entries(q.metrics).map(([column, description]) => ({ [column]: { usage: "GAUGE", description } })),
-    }])));
+    if (a.queriesConfigMap === undefined) return { ...base, env };
     return {
         ...base,
-        command: ["/bin/sh", "-c", `printf '%s\\n' "$DBPLACE_QUERIES" > ${QUERIES_FILE} && exec /bin/postgres_exporter`],
-        env: [...env, { name: "DBPLACE_QUERIES", value: yaml }, { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: QUERIES_FILE }],
+        env: [...env, { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: `${QUERIES_DIR}/${QUERIES_KEY}` }],
+        volumeMounts: [{ name: "exporter-queries", mountPath: QUERIES_DIR, readOnly: true }],
     };
 }

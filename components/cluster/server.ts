@@ -6,7 +6,7 @@ import { mebibytes } from "../config/presets";
 import { DatabaseSpec } from "../config/validate";
 import { objectLabels, selectorLabels } from "./labels";
 import {
-    containerPreset, containerSecurityContext, execProbe, exporterContainer, ImageUser, LIVENESS, podSecurityContext, queryProbe, REPLICATION_QUERIES, resources, shmVolume,
+    containerPreset, containerSecurityContext, execProbe, exporterContainer, exporterQueriesVolume, ImageUser, LIVENESS, podSecurityContext, queryProbe, resources, shmVolume,
 } from "./pod";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -147,6 +147,8 @@ export interface ServerPodArgs {
     readonly secret: pulumi.Input<string>;
     /** postgres: ConfigMap with the replication init script. */
     readonly initConfigMap?: pulumi.Input<string>;
+    /** postgres: ConfigMap with the exporter's replication queries (exporterQueriesData(REPLICATION_QUERIES)). */
+    readonly queriesConfigMap?: pulumi.Input<string>;
     /** User and group the pod runs as: the engine image's server user. */
     readonly user: ImageUser;
     /** The database's ServiceAccount. */
@@ -197,10 +199,14 @@ export function serverPodSpec(a: ServerPodArgs): k8s.types.input.core.v1.PodSpec
                 port: profile.port,
                 username: profile.username,
                 password: { name: a.secret, key: SECRET_KEYS.password },
-                queries: spec.engine === "postgres" ? REPLICATION_QUERIES : undefined,
+                queriesConfigMap: a.queriesConfigMap,
             }),
         ],
-        volumes: [shm.volume, ...(a.initConfigMap ? [{ name: "init", configMap: { name: a.initConfigMap, defaultMode: 0o555 } }] : [])],
+        volumes: [
+            shm.volume,
+            ...(a.initConfigMap ? [{ name: "init", configMap: { name: a.initConfigMap, defaultMode: 0o555 } }] : []),
+            ...(a.queriesConfigMap ? [exporterQueriesVolume(a.queriesConfigMap)] : []),
+        ],
     };
 }
 
@@ -246,8 +252,10 @@ export function resizeClaims(name: string, a: ResizeArgs, opts: pulumi.CustomRes
         metadata: {
             name: `data-${a.statefulSetName}-${i}`,
             namespace: a.namespace,
-            // The StatefulSet controller wrote the request when it made the claim; this takes it over.
-            annotations: { "pulumi.com/patchForce": "true" },
+            // The StatefulSet controller wrote the request when it made the claim; this takes it over. No await:
+            // for a WaitForFirstConsumer class the provider waits for phase Pending, which a bound claim never
+            // returns to (a 5-minute timeout on every up, seen on the real node), and a resize is asynchronous anyway.
+            annotations: { "pulumi.com/patchForce": "true", "pulumi.com/skipAwait": "true" },
         },
         spec: { resources: { requests: { storage } } },
     }, { ...opts, dependsOn: [a.statefulSet], retainOnDelete: true }));

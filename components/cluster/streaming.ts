@@ -27,6 +27,8 @@ export interface ClusterStreamingReplicasArgs {
     readonly user?: ImageUser;
     /** The database's ServiceAccount. Default: the namespace's default account. */
     readonly serviceAccountName?: pulumi.Input<string>;
+    /** ConfigMap with the exporter's replication queries (the primary's). Default: none, so no lag metrics. */
+    readonly queriesConfigMap?: pulumi.Input<string>;
 }
 
 /**
@@ -77,6 +79,7 @@ export class ClusterStreamingReplicas extends pulumi.ComponentResource {
                         secret: args.secret,
                         user: args.user ?? podUser(spec),
                         serviceAccountName: args.serviceAccountName,
+                        queriesConfigMap: args.queriesConfigMap,
                         script: pulumi.output(args.primaryHost).apply((host) => standbyScript(host, postgresSettings(spec))),
                         affinity: spreadAffinity(spec, "streaming-replica", false),
                     }),

@@ -58,6 +58,7 @@ describe("cluster defects: storage and replication (issue 12)", () => {
                     assert.equal(p.inputs.spec.resources.requests.storage, "50Gi", p.name);
                     assert.equal(p.inputs.metadata.namespace, "db-app");
                     assert.equal(p.inputs.metadata.annotations["pulumi.com/patchForce"], "true", "the StatefulSet controller owns the request it wrote");
+                    assert.equal(p.inputs.metadata.annotations["pulumi.com/skipAwait"], "true", "a bound claim never turns Pending again: awaiting it times out on WaitForFirstConsumer classes");
                     assert.ok(p.dependsOn.includes(after.name), `${p.name} waits for the StatefulSet that makes the claim`);
                     assert.equal(p.retainOnDelete, true, "forgetting a patch must never touch the claim");
                 }

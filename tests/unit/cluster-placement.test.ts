@@ -40,7 +40,7 @@ const base = {
     [T.ns]: ["app-ns"],
     [T.password]: ["app-password", "app-replication-password"],
     [T.secret]: ["app-credentials"],
-    [T.configMap]: ["app-init"],
+    [T.configMap]: ["app-exporter-queries", "app-init"],
     [T.service]: ["app-headless", "app-rw"],
     [T.sts]: ["app-server"],
     [T.pdb]: ["app-pdb"],
@@ -70,6 +70,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
         }],
@@ -79,6 +80,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
             [T.hpa]: ["app-baked-hpa"],
@@ -91,6 +93,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
         }],
@@ -109,6 +112,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
             [T.monitor]: ["app-baked-servicemonitor", "app-servicemonitor"],
@@ -304,7 +308,8 @@ describe("local/cluster placement: providers and stacks", () => {
     it("builds the example cluster stack: baked replicas for the shop namespace with an autoscaler", async () => {
         const result = await run(loadStackConfig("cluster"), "cluster");
         const deploy = one(result, T.deploy, "app-baked-deploy");
-        assert.equal(deploy.inputs.spec.template.spec.containers[0].image, "registry.internal/dbplace/app-baked:seed");
+        // Baked from the seed dump at deploy time, pushed to the local registry, run by digest.
+        assert.match(deploy.inputs.spec.template.spec.containers[0].image, /^127\.0\.0\.1:5000\/dbplace\/app-baked@sha256:[0-9a-f]{64}$/);
         assert.equal(one(result, T.hpa, "app-baked-hpa").inputs.spec.maxReplicas, 6);
         assert.ok(ofType(result, T.rule).length === 2);
     });

@@ -30,8 +30,9 @@ describe("cluster: baked replicas as a service", () => {
         assert.equal(deploy.inputs.spec.replicas, 3);
         assert.equal(deploy.inputs.spec.volumeClaimTemplates, undefined);
         const spec = pod(deploy);
-        // The data is in the image: nothing but a memory-backed /dev/shm and the TLS Secret.
-        assert.deepEqual(spec.volumes.map((v: any) => Object.keys(v).filter((k) => k !== "name").join() + ":" + (v.emptyDir?.medium ?? "")), ["emptyDir:Memory", "secret:"]);
+        // The data is in the image: nothing but a memory-backed /dev/shm, the exporter's queries file and the TLS Secret.
+        assert.deepEqual(spec.volumes.map((v: any) => Object.keys(v).filter((k) => k !== "name").join() + ":" + (v.emptyDir?.medium ?? v.configMap?.name ?? v.secret?.secretName ?? "")),
+            ["emptyDir:Memory", "configMap:app-baked-exporter", "secret:app-replica-tls"]);
         assert.ok(!JSON.stringify(spec).includes("persistentVolumeClaim"), "baked replicas mount no claim");
         const [db] = spec.containers;
         assert.equal(db.image, image);
@@ -47,16 +48,21 @@ describe("cluster: baked replicas as a service", () => {
     });
 
     it("exports the data age as dbplace_baked_data_age_seconds from its own exporter, as the reader", async () => {
-        const deploy = one(await run({ ...cluster, replicas: { kind: "baked", count: 1, image } }), DEPLOY, "app-baked-deploy");
+        const result = await run({ ...cluster, replicas: { kind: "baked", count: 1, image } });
+        const deploy = one(result, DEPLOY, "app-baked-deploy");
         const exporter = pod(deploy).containers.find((c: any) => c.name === "exporter");
         const env = Object.fromEntries(exporter.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
         assert.equal(env.DATA_SOURCE_USER, BAKED.readerRole);
         assert.deepEqual(env.DATA_SOURCE_PASS, { secretKeyRef: { name: "app-reader", key: "password" } });
+        // A mounted file, not a shell writing one: the project's exporter image has no shell.
+        assert.equal(exporter.command, undefined);
+        assert.equal(env.PG_EXPORTER_EXTEND_QUERY_PATH, "/etc/dbplace-exporter/queries.yaml");
+        assert.deepEqual(exporter.volumeMounts, [{ name: "exporter-queries", mountPath: "/etc/dbplace-exporter", readOnly: true }]);
+        const queries = one(result, "kubernetes:core/v1:ConfigMap", "app-baked-exporter-queries").inputs.data["queries.yaml"];
         // postgres_exporter names metrics <namespace>_<column>.
-        assert.match(env.DBPLACE_QUERIES, /^dbplace_baked_data_age:\n/);
-        assert.match(env.DBPLACE_QUERIES, /- seconds:\n\s+usage: GAUGE/);
-        assert.ok(env.DBPLACE_QUERIES.replace(/\s+/g, " ").includes(BAKED.ageQuery.replace(/\s+/g, " ")), "the age comes from the image's metadata table");
-        assert.equal(env.PG_EXPORTER_EXTEND_QUERY_PATH, "/tmp/dbplace-queries.yaml");
+        assert.match(queries, /^dbplace_baked_data_age:\n/);
+        assert.match(queries, /- seconds:\n\s+usage: GAUGE/);
+        assert.ok(queries.replace(/\s+/g, " ").includes(BAKED.ageQuery.replace(/\s+/g, " ")), "the age comes from the image's metadata table");
     });
 
     it("scales on CPU between count and maxReplicas, and leaves the count to the autoscaler", async () => {
@@ -203,8 +209,9 @@ describe("cluster: streaming replicas", () => {
 
     it("export and alert on replication lag, from the standbys' own exporters", async () => {
         const result = await run({ ...cluster, cluster: { prometheusOperator: true }, replicas: { kind: "streaming", count: 2 } });
-        const exporter = pod(one(result, STS, "app-streaming-standbys")).containers.find((c: any) => c.name === "exporter");
-        assert.match(exporter.env.find((e: any) => e.name === "DBPLACE_QUERIES").value, /^dbplace_replication:/);
+        const standby = pod(one(result, STS, "app-streaming-standbys"));
+        assert.ok(standby.volumes.some((v: any) => v.configMap?.name === "app-exporter"), "the standbys mount the primary's queries");
+        assert.match(one(result, "kubernetes:core/v1:ConfigMap", "app-exporter-queries").inputs.data["queries.yaml"], /^dbplace_replication:/);
         const lag = alerts(result, "app-alerts").ReplicationLag;
         assert.match(lag.expr, /dbplace_replication_lag_seconds\{namespace="db-app", pod=~"app-\[0-9\]\+\|app-replica-\[0-9\]\+"\}\) > 60/);
         assert.match(lag.expr, /dbplace_replication_is_streaming/);
