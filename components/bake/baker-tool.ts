@@ -28,12 +28,12 @@ export async function bakerBinary(say: (l: string) => void = () => undefined): P
 }
 
 /** Run one dbplace-bake command; its stdout is JSON, its last stderr line the reason for a failure. */
-export async function baker<T>(args: string[], code: BakeErrorCode, what: string, say?: (l: string) => void): Promise<T> {
+export async function baker<T>(args: string[], code: BakeErrorCode, what: string, say?: (l: string) => void, after = ""): Promise<T> {
   const bin = await bakerBinary(say);
   const r = await run(bin, args);
   if (r.code !== 0) {
     const reason = r.stderr.trim().split("\n").pop()?.replace(/^dbplace-bake: /, "") ?? `exit ${r.code}`;
-    throw new BakeError(code, `${what}: ${reason}`, r.stderr);
+    throw new BakeError(code, `${what}: ${reason}${after}`, r.stderr);
   }
   return JSON.parse(r.stdout) as T;
 }

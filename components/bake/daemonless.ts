@@ -92,7 +92,7 @@ export async function bakeDaemonless(opts: DaemonlessBakeOptions): Promise<Daemo
   const dest = output === "push" ? ref : output === "load" ? undefined : output;
   if (output === "push") {
     say(`bake: checking that ${ref.split("/")[0]} takes a push`);
-    await baker(["check-push", "--dest", ref], "registry", `Cannot push ${ref}; nothing was restored or pushed`, say);
+    await baker(["check-push", "--dest", ref], "registry", `Cannot push ${ref}`, say, "; nothing was restored or pushed.");
   }
 
   const user = await restoreUser();
@@ -140,7 +140,8 @@ export async function bakeDaemonless(opts: DaemonlessBakeOptions): Promise<Daemo
     fs.writeFileSync(path.join(work, "spec.json"), JSON.stringify(spec));
     say(`bake: writing the data layer and ${output === "push" ? `pushing ${ref}` : output === "load" ? "loading it into docker" : `writing ${output}`}`);
     const b = await baker<BuildOut>(["build", "--spec", path.join(work, "spec.json")], output === "push" ? "registry" : "baker",
-      output === "push" ? `Bake failed while pushing ${ref}` : "Bake failed while writing the image", say);
+      output === "push" ? `Bake failed while pushing ${ref}` : "Bake failed while writing the image", say,
+      output === "push" ? "; the tag was not written (a push names its tag last)." : "");
     let where = b.image;
     if (output === "load") {
       const l = await docker(["load", "-i", path.join(work, "image.tar")]);
