@@ -3,6 +3,7 @@
 // as one layer over the base image, with the same runtime config the Dockerfile gives, and pushes it
 // or writes an OCI layout / docker archive. The dump never enters a layer: only the data directory and
 // the start script do. A failure before the final write pushes nothing.
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { baker } from "./baker-tool";
@@ -13,6 +14,7 @@ import { docker, dockerOk } from "./docker";
 import { replicaRuntime } from "./dockerfile";
 import { hostEngine, restoreUser, runHostRestore, sharedLocales } from "./host-restore";
 import { RestoreOutput, SCRIPT_STEP } from "./progress";
+import { RESTORE_SCRIPT } from "./restore-script";
 import { START_SCRIPT_PATH } from "./start-script";
 import { BAKED, BakeError, defaultCacheDir } from "./types";
 
@@ -69,6 +71,11 @@ function chownTree(dir: string, uid: number, gid: number): void {
   }
 }
 
+/** Keyed by the engine's release and the recipe: a cached cluster is only reused by the same initdb. */
+function initdbCacheName(version: string): string {
+  return `dbplace-initdb-${version}-${crypto.createHash("sha256").update(RESTORE_SCRIPT).digest("hex").slice(0, 8)}`;
+}
+
 export async function bakeDaemonless(opts: DaemonlessBakeOptions): Promise<DaemonlessBakeResult> {
   const t0 = Date.now();
   const say = opts.onProgress ?? (() => undefined);
@@ -114,7 +121,7 @@ export async function bakeDaemonless(opts: DaemonlessBakeOptions): Promise<Daemo
     say(`bake: restoring on this host with PostgreSQL ${engine.version} (${engine.bin})${user.name ? ` as ${user.name}` : ""}`);
     const r = await runHostRestore({
       script: path.join(files, "bake-restore.sh"), filesDir: files, dataDir, tmpDir: tmp, bin: engine.bin, user,
-      env: { ...buildArgs, DBPLACE_LOCALES: await sharedLocales(base.facts) },
+      env: { ...buildArgs, DBPLACE_LOCALES: await sharedLocales(base.facts), DBPLACE_INITDB_CACHE: path.join(workRoot, initdbCacheName(engine.version)) },
       onLine: (l) => {
         out.line(l, [SCRIPT_STEP]);
         say(l);

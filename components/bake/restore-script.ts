@@ -49,8 +49,20 @@ fi
 if [[ "$(norm "$ENC")" != utf8 && "$(norm "$LOC")" == c.utf8 ]]; then LOC=C; fi
 
 step "initdb (1 MB WAL segments: replicas never write WAL, so keep pg_wal tiny)"
-initdb -D "$D" -U postgres -E UTF8 --locale=C.UTF-8 --wal-segsize=1 --no-sync --auth=trust >$T/initdb.log 2>&1 \
-  || { cat $T/initdb.log >&2; fail "initdb failed (output above)."; }
+# DBPLACE_INITDB_CACHE (host bakes): a copy of the freshly initialised, never started cluster of this
+# engine build, reused by later bakes. initdb is most of a small bake's fixed cost, and its output
+# differs between runs only in the system identifier, which matters to WAL streaming and archiving,
+# neither of which a baked replica does.
+IC="${"$"}{DBPLACE_INITDB_CACHE:-}"
+if [[ -n "$IC" && -s "$IC/PG_VERSION" ]]; then
+  cp -a "$IC" "$D"
+else
+  initdb -D "$D" -U postgres -E UTF8 --locale=C.UTF-8 --wal-segsize=1 --no-sync --auth=trust >$T/initdb.log 2>&1 \
+    || { cat $T/initdb.log >&2; fail "initdb failed (output above)."; }
+  if [[ -n "$IC" ]]; then
+    rm -rf "$IC.$$" && cp -a "$D" "$IC.$$" && { mv -T "$IC.$$" "$IC" 2>/dev/null || rm -rf "$IC.$$"; }
+  fi
+fi
 
 start "$RESTORE_OPTS"
 sql -d postgres --set db="$DATABASE" --set enc="$ENC" --set loc="$LOC" \
