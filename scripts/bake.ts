@@ -35,7 +35,8 @@ Options:
                            127.0.0.1); default: load into the local engine
   --output oci:DIR|docker-archive:FILE
                            write an OCI layout or a docker-load archive instead
-  --compression gzip|none  data layer compression (daemonless; default gzip)
+  --compression gzip|none  data layer compression (daemonless; default none for
+                           a registry on loopback or a docker load, else gzip)
   --tag-latest             also tag NAME:latest
   --dump-out FILE          with --from-master: where to keep the dump
   --json                   print the result as JSON on stdout
@@ -128,8 +129,8 @@ async function main(): Promise<number> {
       }
       r = await bake(opts);
     } else {
-      const compression = str("compression") ?? "gzip";
-      if (compression !== "gzip" && compression !== "none") {
+      const compression = str("compression");
+      if (compression !== undefined && compression !== "gzip" && compression !== "none") {
         console.error(`bake: --compression must be gzip or none, got "${compression}".`);
         return 2;
       }

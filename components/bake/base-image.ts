@@ -50,24 +50,29 @@ export async function resolveBase(baseImage: string, cacheDir: string, say: (l: 
   const layout = path.join(dir, "oci");
   const idFile = path.join(dir, "image-id");
   const factsFile = path.join(dir, "facts.json");
-  const saved = fs.existsSync(factsFile) ? fs.readFileSync(idFile, "utf8").trim() : undefined;
+  const saved = fs.existsSync(factsFile) && fs.existsSync(idFile) ? fs.readFileSync(idFile, "utf8").trim() : undefined;
   const id = await engineImageId(baseImage);
   if (id && id !== saved) {
     say(`bake: exporting ${baseImage} (${id.slice(7, 19)}) from the Docker engine into ${layout} (once per base image)`);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    const tar = path.join(dir, "save.tar");
-    const s = await docker(["save", "-o", tar, baseImage]);
-    if (s.code !== 0) throw new BakeError("base-image", `docker save ${baseImage} failed: ${s.stderr.trim()}`);
+    // Built beside the final directory and renamed into place, so a concurrent bake never sees half of it.
+    const tmp = `${dir}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
     try {
-      await baker(["convert", "--from", `docker-archive:${tar}`, "--to", `oci:${layout}`, "--tag", baseImage], "base-image", `Cannot convert ${baseImage}`, say);
-    } finally {
+      const tar = path.join(tmp, "save.tar");
+      const s = await docker(["save", "-o", tar, baseImage]);
+      if (s.code !== 0) throw new BakeError("base-image", `docker save ${baseImage} failed: ${s.stderr.trim()}`);
+      await baker(["convert", "--from", `docker-archive:${tar}`, "--to", `oci:${path.join(tmp, "oci")}`, "--tag", baseImage], "base-image", `Cannot convert ${baseImage}`, say);
       fs.rmSync(tar, { force: true });
+      const facts = await baker<BaseFacts>(["inspect", "--base", `oci:${path.join(tmp, "oci")}`], "base-image", `Cannot read the base image ${baseImage}`, say);
+      fs.writeFileSync(path.join(tmp, "image-id"), id);
+      fs.writeFileSync(path.join(tmp, "facts.json"), JSON.stringify(facts));
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(tmp, dir);
+      return { ref: `oci:${layout}`, facts };
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
-    const facts = await baker<BaseFacts>(["inspect", "--base", `oci:${layout}`], "base-image", `Cannot read the base image ${baseImage}`, say);
-    fs.writeFileSync(idFile, id);
-    fs.writeFileSync(factsFile, JSON.stringify(facts));
-    return { ref: `oci:${layout}`, facts };
   }
   if (saved) {
     if (!id) say(`bake: no Docker engine (or no ${baseImage} in it): using the copy of ${baseImage} exported earlier (${saved.slice(7, 19)})`);

@@ -94,9 +94,10 @@ describe("daemonless bake (no Docker daemon, host restore, registry push)", func
     assert.match(pushed.ref, new RegExp(`^${repo.replace(/\./g, "\\.")}@sha256:[0-9a-f]{64}$`));
     assert.deepEqual(await tags(), [pushed.tag]);
     assert.doesNotMatch(r.stderr, /docker build|exporting/, "nothing may go through docker");
+    assert.equal((pushed as unknown as { compression: string }).compression, "none", "a registry on loopback gets uncompressed layers");
   });
 
-  it("docker pulls it: no VOLUME, the docker path's runtime config, the labels and one data layer", async function () {
+  it("docker pulls it: no VOLUME, the docker path's runtime config, the labels, data owned by the image's postgres", async function () {
     const p = await docker(["pull", "-q", `${repo}:${pushed.tag}`]);
     assert.equal(p.code, 0, p.stderr);
     const cfg = JSON.parse((await docker(["image", "inspect", "--format", "{{json .Config}}", `${repo}:${pushed.tag}`])).stdout);
@@ -128,18 +129,21 @@ describe("daemonless bake (no Docker daemon, host restore, registry push)", func
     assert.equal(await psql(reader(replica), "SELECT pg_is_in_recovery()"), "t");
   });
 
-  it("carries no byte of the dump in any layer", async function () {
+  it("carries no byte of the dump in any layer, and the data directory as one layer", async function () {
     const dump = fs.readFileSync(DUMP);
     // The archive header, and slices of its (compressed) data blocks.
     const samples = [dump.subarray(0, 24), ...[0.3, 0.5, 0.7, 0.9].map((f) => dump.subarray(Math.floor(dump.length * f), Math.floor(dump.length * f) + 32))];
     const manifest = JSON.parse((await registryGet(`http://127.0.0.1:${port}/v2/dbplace-e2e/daemonless/manifests/${pushed.tag}`,
       "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json")).toString());
     assert.ok(manifest.layers.length >= 3, `base layers + start script + data: ${manifest.layers.length}`);
-    for (const l of manifest.layers as { digest: string; mediaType: string }[]) {
+    const withData: number[] = [];
+    for (const [i, l] of (manifest.layers as { digest: string; mediaType: string }[]).entries()) {
       const blob = await registryGet(`http://127.0.0.1:${port}/v2/dbplace-e2e/daemonless/blobs/${l.digest}`);
       const tar = l.mediaType.endsWith("gzip") ? zlib.gunzipSync(blob) : blob;
       for (const s of samples) assert.equal(tar.indexOf(s), -1, `layer ${l.digest} holds bytes of the dump`);
+      if (tar.indexOf(`${BAKED.dataDir.slice(1)}/PG_VERSION`) >= 0) withData.push(i);
     }
+    assert.deepEqual(withData, [manifest.layers.length - 1], "the data directory is the one, last layer");
   });
 
   describe("failures push nothing and say why", function () {
@@ -200,8 +204,11 @@ describe("daemonless bake (no Docker daemon, host restore, registry push)", func
   });
 
   it("writes a docker archive the local engine loads (the docker placement's path), same data", async function () {
+    // gzip here: the push above used the loopback default (uncompressed layers), so docker reads both.
     const r = await bakeDaemonless({ engine: "postgres", majorVersion: "15", dump: DUMP, baseImage: BASE_IMAGE, database: "app",
-      image: "dbplace-e2e/daemonless-load", readerVerifier: scramVerifier(READER_PW), output: "load", extraLabels: { [LABEL]: RUN_ID } });
+      image: "dbplace-e2e/daemonless-load", readerVerifier: scramVerifier(READER_PW), output: "load", compression: "gzip", extraLabels: { [LABEL]: RUN_ID } });
+    assert.equal(r.compression, "gzip");
+    assert.ok(r.layerBytes < r.layerTarBytes / 2, `gzip: ${r.layerBytes} of ${r.layerTarBytes}`);
     const name = `dbplace-e2e-dlload-${RUN_ID}`;
     try {
       const b = bakedContainer(tls);
