@@ -54,18 +54,19 @@ interface BuildOut {
 
 const RESTORE_FILES = ["bake-restore.sh", "replica.conf", "pg_hba.conf", "pg_hba-loopback-trust.conf", "pg_hba-no-tls.conf"];
 
-/** Give the dump to the restore user: a hard link where it can read the file, else a private copy. */
-function placeDump(src: string, dest: string, uid: number): void {
+/** Give the dump to the restore user: a hard link where it can read the file (true), else a private copy. */
+function placeDump(src: string, dest: string, uid: number): boolean {
   const st = fs.statSync(src);
   if (st.mode & 0o004 || st.uid === uid) {
     try {
       fs.linkSync(src, dest);
-      return;
+      return true;
     } catch {
       /* another filesystem: copy */
     }
   }
   fs.copyFileSync(src, dest, fs.constants.COPYFILE_FICLONE);
+  return false;
 }
 
 function chownTree(dir: string, uid: number, gid: number): void {
@@ -118,8 +119,10 @@ export async function bakeDaemonless(opts: DaemonlessBakeOptions): Promise<Daemo
     fs.mkdirSync(files);
     fs.mkdirSync(tmp);
     for (const f of RESTORE_FILES) fs.copyFileSync(path.join(ctx.dir, f), path.join(files, f));
-    placeDump(path.join(ctx.dir, "dump.pgdump"), path.join(files, "dump.pgdump"), user.uid);
     if (user.name) chownTree(work, user.uid, user.gid);
+    // After the chown: a hard link shares its inode with the caller's dump, whose owner must not change.
+    if (!placeDump(path.join(ctx.dir, "dump.pgdump"), path.join(files, "dump.pgdump"), user.uid) && user.name)
+      fs.chownSync(path.join(files, "dump.pgdump"), user.uid, user.gid);
     const dataDir = path.join(work, "data");
 
     const buildArgs = { ...ctx.buildArgs, BAKED_AT: new Date().toISOString() };
