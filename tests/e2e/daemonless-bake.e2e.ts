@@ -9,6 +9,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { BAKED, BakeError, bakeDaemonless, inspectDump, scramVerifier } from "../../components/bake";
 import { resolveBase } from "../../components/bake/base-image";
+import { baker } from "../../components/bake/baker-tool";
 import { docker, run } from "../../components/bake/docker";
 import { defaultCacheDir } from "../../components/bake/types";
 import { BASE_IMAGE, Conn, LABEL, PsqlError, REPO_ROOT, RUN_ID, Started, ensureDockerAndBaseImage, psql, removeImages,
@@ -144,6 +145,29 @@ describe("daemonless bake (no Docker daemon, host restore, registry push)", func
       if (tar.indexOf(`${BAKED.dataDir.slice(1)}/PG_VERSION`) >= 0) withData.push(i);
     }
     assert.deepEqual(withData, [manifest.layers.length - 1], "the data directory is the one, last layer");
+  });
+
+  it("bakes from a base image in a registry into an OCI layout", async function () {
+    const base = `127.0.0.1:${port}/dbplace-e2e/postgres:15`;
+    const cached = await resolveBase(BASE_IMAGE, defaultCacheDir(), () => undefined);
+    await baker(["convert", "--from", cached.ref, "--to", base, "--tag", base], "baker", "push the base");
+    const out = path.join(work, "layout");
+    const r = await bakeDaemonless({ engine: "postgres", majorVersion: "15", dump: DUMP, baseImage: base, database: "app",
+      image: "dbplace-e2e/daemonless-oci", readerVerifier: scramVerifier(READER_PW), output: `oci:${out}` });
+    assert.equal(r.compression, "gzip", "an OCI layout may travel: compressed by default");
+    assert.match(r.ref, /^oci:.*@sha256:[0-9a-f]{64}$/);
+    const index = JSON.parse(fs.readFileSync(path.join(out, "index.json"), "utf8"));
+    assert.equal(index.manifests.length, 1);
+    const blob = (d: string) => JSON.parse(fs.readFileSync(path.join(out, "blobs", "sha256", d.replace("sha256:", "")), "utf8"));
+    const manifest = blob(index.manifests[0].digest);
+    const cfg = blob(manifest.config.digest).config;
+    assert.equal(cfg.Labels["dbplace.bake.dump-digest"], r.digest);
+    assert.equal(cfg.Labels["dbplace.bake.base-image"], base);
+    assert.equal(cfg.Volumes ?? null, null);
+    // The base's layers are reused as they are, two of ours on top.
+    const baseManifest = JSON.parse((await registryGet(`http://127.0.0.1:${port}/v2/dbplace-e2e/postgres/manifests/15`,
+      "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json")).toString());
+    assert.deepEqual(manifest.layers.slice(0, -2).map((l: { digest: string }) => l.digest), baseManifest.layers.map((l: { digest: string }) => l.digest));
   });
 
   describe("failures push nothing and say why", function () {

@@ -69,10 +69,6 @@ func openImage(ref string) (v1.Image, error) {
 
 // writeImage sends img to dest and returns where it went (repo@digest for a push).
 func writeImage(dest, tag string, img v1.Image) (string, error) {
-	digest, err := img.Digest()
-	if err != nil {
-		return "", err
-	}
 	switch {
 	case strings.HasPrefix(dest, ociPrefix):
 		dir := strings.TrimPrefix(dest, ociPrefix)
@@ -83,6 +79,10 @@ func writeImage(dest, tag string, img v1.Image) (string, error) {
 			}
 		}
 		if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": tag})); err != nil {
+			return "", err
+		}
+		digest, err := img.Digest()
+		if err != nil {
 			return "", err
 		}
 		return dest + "@" + digest.String(), nil
@@ -106,8 +106,17 @@ func writeImage(dest, tag string, img v1.Image) (string, error) {
 		if err := remote.Write(t, img, remote.WithAuthFromKeychain(authn.DefaultKeychain)); err != nil {
 			return "", registryError(t.Context().RegistryStr(), err)
 		}
+		// Known only now when a layer was streamed.
+		digest, err := img.Digest()
+		if err != nil {
+			return "", err
+		}
 		return t.Context().Name() + "@" + digest.String(), nil
 	}
+}
+
+func isRegistry(ref string) bool {
+	return !strings.HasPrefix(ref, ociPrefix) && !strings.HasPrefix(ref, archivePrefix)
 }
 
 // checkPush fails early, before any restore, when a registry cannot take a push.

@@ -6,6 +6,7 @@ package main
 
 import (
 	"archive/tar"
+	stdgzip "compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/stream"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
 )
@@ -68,7 +70,7 @@ func writeLayer(file string, gz bool, docker bool, fill func(*tar.Writer) error)
 	digest, diffID := sha256.New(), sha256.New()
 	blob := &counter{w: io.MultiWriter(out, digest)}
 	var zw *gzip.Writer
-	var tw io.Writer = io.MultiWriter(blob, diffID)
+	var tw io.Writer = blob // uncompressed: the diff ID is the digest
 	if gz {
 		// Level 1: a data directory is written once and pulled a few times;
 		// higher levels cost seconds per GB for a few percent.
@@ -93,11 +95,60 @@ func writeLayer(file string, gz bool, docker bool, fill func(*tar.Writer) error)
 	if err := out.Close(); err != nil {
 		return nil, err
 	}
-	mt := map[[2]bool]types.MediaType{
+	mt := mediaType(gz, docker)
+	l := &fileLayer{file: file, digest: hashOf(digest), diffID: hashOf(diffID), size: blob.n, tarBytes: raw.n, mediaType: mt}
+	if !gz {
+		l.diffID = l.digest
+	}
+	return l, nil
+}
+
+func mediaType(gz, docker bool) types.MediaType {
+	return map[[2]bool]types.MediaType{
 		{true, true}: types.DockerLayer, {false, true}: types.DockerUncompressedLayer,
 		{true, false}: types.OCILayer, {false, false}: types.OCIUncompressedLayer,
 	}[[2]bool{gz, docker}]
-	return &fileLayer{file: file, digest: hashOf(digest), diffID: hashOf(diffID), size: blob.n, tarBytes: raw.n, mediaType: mt}, nil
+}
+
+// streamedLayer is a layer pushed while it is written (go-containerregistry's stream.Layer: gzip
+// framing, level 0 = stored blocks for "none"); its digest is known once the push consumed it.
+type streamedLayer struct {
+	layer     *stream.Layer
+	mediaType types.MediaType
+	tarBytes  int64
+	done      chan error
+}
+
+func streamLayer(gz, docker bool, fill func(*tar.Writer) error) *streamedLayer {
+	pr, pw := io.Pipe()
+	level := stdgzip.NoCompression
+	if gz {
+		level = stdgzip.BestSpeed
+	}
+	mt := mediaType(true, docker)
+	sl := &streamedLayer{layer: stream.NewLayer(pr, stream.WithCompressionLevel(level), stream.WithMediaType(mt)), mediaType: mt, done: make(chan error, 1)}
+	go func() {
+		c := &counter{w: pw}
+		t := tar.NewWriter(c)
+		err := fill(t)
+		if err == nil {
+			err = t.Close()
+		}
+		sl.tarBytes = c.n
+		pw.CloseWithError(err)
+		sl.done <- err
+	}()
+	return sl
+}
+
+// wait returns the writer's error (nil when the push read everything).
+func (s *streamedLayer) wait() error {
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(5 * time.Second):
+		return fmt.Errorf("the data layer was not read to the end")
+	}
 }
 
 // owner of every entry written by addTree/addDir.

@@ -142,6 +142,20 @@ func build(specFile string) (*buildResult, error) {
 	gz := s.Compression == "gzip"
 	o := owner{uid: *s.UID, gid: *s.GID, uname: s.User, gname: s.User}
 
+	// The runtime config first (the layers' diff IDs and history are appended to it): the whole of it
+	// is ours, nothing of the base's (its VOLUME above all, which would give each replica an anonymous
+	// volume) survives.
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.Config = s.Config
+	cf.Created = v1.Time{Time: time.Now().UTC()}
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		return nil, err
+	}
+
 	// The start script (same bytes every bake, so one shared blob), then the data.
 	files, err := writeLayer(filepath.Join(s.WorkDir, "files.layer"), gz, docker, func(t *tar.Writer) error {
 		for _, f := range s.Files {
@@ -154,40 +168,39 @@ func build(specFile string) (*buildResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("writing the start script layer: %w", err)
 	}
-	data, err := writeLayer(filepath.Join(s.WorkDir, "data.layer"), gz, docker, func(t *tar.Writer) error {
+	fill := func(t *tar.Writer) error {
 		if err := addDir(t, path.Dir(s.DataPath), 0o755, o, time.Now().Truncate(time.Second)); err != nil {
 			return err
 		}
 		return addTree(t, s.DataDir, s.DataPath, o)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("writing the data layer from %s: %w", s.DataDir, err)
 	}
-	tLayer := time.Since(t0)
-
-	adds := []mutate.Addendum{}
-	for _, l := range []*fileLayer{files, data} {
-		layer, err := l.layer()
+	filesLayer, err := files.layer()
+	if err != nil {
+		return nil, err
+	}
+	history := func() v1.History {
+		return v1.History{CreatedBy: "dbplace-bake " + s.Comment, Created: v1.Time{Time: time.Now()}}
+	}
+	adds := []mutate.Addendum{{Layer: filesLayer, MediaType: files.mediaType, History: history()}}
+	var data *fileLayer
+	var streamed *streamedLayer
+	if isRegistry(s.Dest) {
+		// Straight from the data directory to the registry: no layer file written and read back.
+		streamed = streamLayer(gz, docker, fill)
+		adds = append(adds, mutate.Addendum{Layer: streamed.layer, MediaType: streamed.mediaType, History: history()})
+	} else {
+		if data, err = writeLayer(filepath.Join(s.WorkDir, "data.layer"), gz, docker, fill); err != nil {
+			return nil, fmt.Errorf("writing the data layer from %s: %w", s.DataDir, err)
+		}
+		dataLayer, err := data.layer()
 		if err != nil {
 			return nil, err
 		}
-		adds = append(adds, mutate.Addendum{Layer: layer, MediaType: l.mediaType,
-			History: v1.History{CreatedBy: "dbplace-bake " + s.Comment, Created: v1.Time{Time: time.Now()}}})
+		adds = append(adds, mutate.Addendum{Layer: dataLayer, MediaType: data.mediaType, History: history()})
 	}
+	tLayer := time.Since(t0)
 	out, err := mutate.Append(img, adds...)
 	if err != nil {
-		return nil, err
-	}
-	cf, err := out.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	// The whole runtime config is ours: nothing of the base's (its VOLUME
-	// above all, which would give each replica an anonymous volume) survives.
-	cf.Config = s.Config
-	cf.Created = v1.Time{Time: time.Now().UTC()}
-	if out, err = mutate.ConfigFile(out, cf); err != nil {
 		return nil, err
 	}
 	t1 := time.Now()
@@ -195,10 +208,22 @@ func build(specFile string) (*buildResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if streamed != nil {
+		if err := streamed.wait(); err != nil {
+			return nil, fmt.Errorf("writing the data layer from %s: %w", s.DataDir, err)
+		}
+	}
 	d, err := out.Digest()
 	if err != nil {
 		return nil, err
 	}
-	return &buildResult{Image: where, Digest: d.String(), LayerDigest: data.digest.String(), LayerBytes: data.size, LayerTarBytes: data.tarBytes,
-		LayerSeconds: tLayer.Seconds(), WriteSeconds: time.Since(t1).Seconds(), UID: o.uid, GID: o.gid}, nil
+	r := &buildResult{Image: where, Digest: d.String(), LayerSeconds: tLayer.Seconds(), WriteSeconds: time.Since(t1).Seconds(), UID: o.uid, GID: o.gid}
+	if data != nil {
+		r.LayerDigest, r.LayerBytes, r.LayerTarBytes = data.digest.String(), data.size, data.tarBytes
+	} else {
+		dg, _ := streamed.layer.Digest()
+		r.LayerDigest, r.LayerTarBytes = dg.String(), streamed.tarBytes
+		r.LayerBytes, _ = streamed.layer.Size()
+	}
+	return r, nil
 }
