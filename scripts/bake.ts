@@ -35,8 +35,8 @@ Options:
                            127.0.0.1); default: load into the local engine
   --output oci:DIR|docker-archive:FILE
                            write an OCI layout or a docker-load archive instead
-  --compression gzip|none  data layer compression (daemonless; default none for
-                           a registry on loopback or a docker load, else gzip)
+  --compression gzip|none  data layer compression (daemonless; default gzip, none
+                           for a docker load)
   --tag-latest             also tag NAME:latest
   --dump-out FILE          with --from-master: where to keep the dump
   --json                   print the result as JSON on stdout
