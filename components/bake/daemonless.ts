@@ -108,6 +108,13 @@ export async function bakeDaemonless(opts: DaemonlessBakeOptions): Promise<Daemo
     await baker(["check-push", "--dest", ref], "registry", `Cannot push ${ref}`, say, "; nothing was restored or pushed.");
   }
 
+  if (output === "load") {
+    const v = await docker(["version", "--format", "{{.Server.Version}}"]).catch((e: Error) => ({ code: 1, stderr: e.message }));
+    if (v.code !== 0)
+      throw new BakeError("docker", `No Docker engine to load the image into (${v.stderr.trim().split("\n").pop()}); ` +
+        "push it (--push) or write it (--output oci:DIR or docker-archive:FILE), which need none.");
+  }
+
   const user = await restoreUser();
   const workRoot = process.env.DBPLACE_BAKE_WORKDIR ?? (user.name ? "/var/tmp" : path.join(cacheDir, "bake", "work"));
   fs.mkdirSync(workRoot, { recursive: true });
