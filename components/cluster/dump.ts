@@ -18,9 +18,9 @@ export const LATEST_DUMP = "latest.dump";
  * The logical dump per engine, written to "$TMP": custom format for postgres (what the bake path
  * restores). The engine profile's dumpCommand assumes an ambient client config; a Job has none.
  */
-const DUMP: Record<Engine, { command: string; passwordEnv: string }> = {
-    postgres: { command: 'pg_dump -Fc --no-owner -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" -f "$TMP"', passwordEnv: "PGPASSWORD" },
-    mysql: { command: 'mysqldump --single-transaction --routines --no-tablespaces -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" "$DB_NAME" > "$TMP"', passwordEnv: "MYSQL_PWD" },
+const DUMP: Record<Engine, { command: string; passwordEnv: string; ready: string }> = {
+    postgres: { ready: 'pg_isready -q -h "$DB_HOST" -p "$DB_PORT" -t 2', command: 'pg_dump -Fc --no-owner -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" -f "$TMP"', passwordEnv: "PGPASSWORD" },
+    mysql: { ready: 'mysqladmin ping --silent -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --connect-timeout=2', command: 'mysqldump --single-transaction --routines --no-tablespaces -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" "$DB_NAME" > "$TMP"', passwordEnv: "MYSQL_PWD" },
 };
 
 /**
@@ -31,6 +31,9 @@ const DUMP: Record<Engine, { command: string; passwordEnv: string }> = {
 export function dumpScript(engine: Engine, retentionDays: number, dir = DUMPS): string {
     return [
         "set -eu",
+        // A new pod's NetworkPolicy allowance is programmed a moment after it starts (kube-router, Calico,
+        // Cilium alike): wait for the server rather than fail the Job on its first packet.
+        `i=0; until ${DUMP[engine].ready}; do i=$((i + 1)); [ "$i" -lt 30 ] || { echo "database $DB_HOST:$DB_PORT not reachable after 30 tries" >&2; exit 1; }; sleep 1; done`,
         "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
         `TMP="${dir}/.$DB_NAME-$stamp.partial"`,
         `trap 'rm -f "$TMP"' EXIT`,

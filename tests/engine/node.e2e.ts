@@ -46,7 +46,7 @@ function get(url: string): Promise<string> {
  * Runs `sql` with psql in a pod of `namespace` (the image the stack runs, so the client is the engine's
  * own), connecting with `uri` and verifying the server against the contract's CA. Returns the pod's output.
  */
-function psqlPod(namespace: string, name: string, uri: string, sql: string, ca?: string): Run {
+function psqlPod(namespace: string, name: string, uri: string, sql: string, ca?: string, tries = 20): Run {
     const secret = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, stringData: { uri, ca: ca ?? "" } };
     ok(kubectl(["apply", "-f", "-"], JSON.stringify(secret)), `secret ${name}`);
     const pod = {
@@ -56,7 +56,10 @@ function psqlPod(namespace: string, name: string, uri: string, sql: string, ca?:
             securityContext: { runAsNonRoot: true, runAsUser: 100, seccompProfile: { type: "RuntimeDefault" } },
             containers: [{
                 name: "psql", image: "dbplace/postgres:15", imagePullPolicy: "Never",
-                command: ["sh", "-c", `[ -s /ca/ca ] && export PGSSLROOTCERT=/ca/ca; exec psql -XAtq -v ON_ERROR_STOP=1 "$URI" -c "$SQL"`],
+                // psql exits 2 when it cannot connect: retried, because a new pod's NetworkPolicy allowance
+                // is programmed by the firewall a moment after the pod starts (as with any enforcing CNI).
+                command: ["sh", "-c", `[ -s /ca/ca ] && export PGSSLROOTCERT=/ca/ca
+                    for i in $(seq 1 ${tries}); do psql -XAtq -v ON_ERROR_STOP=1 "$URI" -c "$SQL"; rc=$?; [ $rc -eq 2 ] || exit $rc; sleep 1; done; exit 2`],
                 env: [{ name: "URI", valueFrom: { secretKeyRef: { name, key: "uri" } } }, { name: "SQL", value: sql }, { name: "PGCONNECT_TIMEOUT", value: "5" }],
                 volumeMounts: [{ name: "ca", mountPath: "/ca", readOnly: true }],
                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
@@ -132,7 +135,8 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
 
     it("2b. NetworkPolicy is enforced: the same client in a namespace not allowed cannot connect", function () {
         ok(kubectl(["create", "namespace", "elsewhere"]), "namespace elsewhere");
-        const r = psqlPod("elsewhere", "intruder", app.connectionSecret, "SELECT 1", app.caCert);
+        // Ten attempts over ten seconds and more: the refusal is the policy, not a pod that started too early.
+        const r = psqlPod("elsewhere", "intruder", app.connectionSecret, "SELECT 1", app.caCert, 10);
         assert.notEqual(r.code, 0, `a pod outside network.allowedNamespaces must not reach the database:\n${r.out}`);
         assert.match(r.out, /timeout expired|could not connect|Connection refused|timed out/i);
     });

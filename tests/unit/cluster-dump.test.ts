@@ -91,6 +91,19 @@ describe("cluster: the dump script, run for real", () => {
             '  shift',
             'done',
         ].join("\n"), { mode: 0o755 });
+        // A fake pg_isready: refuses READY_AFTER times (a policy not yet programmed), then answers.
+        fs.writeFileSync(path.join(bin, "pg_isready"), [
+            "#!/bin/sh",
+            'n=$(cat "$0.count" 2>/dev/null || echo 0); echo $((n + 1)) > "$0.count"',
+            '[ "$n" -ge "${READY_AFTER:-0}" ]',
+        ].join("\n"), { mode: 0o755 });
+    });
+
+    it("waits for the server to answer before dumping, so a Job pod that starts before its network allowance still dumps", () => {
+        const r = exec(7, { READY_AFTER: "2" });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(fs.readFileSync(path.join(bin, "pg_isready.count"), "utf8").trim(), "3", "two refusals, then the dump");
+        assert.equal(fs.readFileSync(path.join(dir, LATEST_DUMP), "utf8"), "dump new\n");
     });
     afterEach(() => {
         fs.rmSync(dir, { recursive: true, force: true });
