@@ -101,10 +101,14 @@ export function monitoring(name: string, a: MonitoringArgs, opts: pulumi.CustomR
         dbplace_database: a.spec.name,
         ...(a.spec.alertEmail ? { alert_email: a.spec.alertEmail } : {}),
     };
+    // A Prometheus loads only the ServiceMonitors and rules its selectors match (kube-prometheus-stack:
+    // `release: <its release>`); the program's own labels go last so a selector label cannot replace them.
+    const own = meta(a.spec, a.namespace, a.objectName, a.component);
+    const metadata = { ...own, labels: { ...a.spec.cluster.prometheusSelectorLabels, ...own.labels } };
     const serviceMonitor = new k8s.apiextensions.CustomResource(`${name}-servicemonitor`, {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "ServiceMonitor",
-        metadata: meta(a.spec, a.namespace, a.objectName, a.component),
+        metadata,
         spec: {
             selector: {
                 matchLabels: { "app.kubernetes.io/part-of": "dbplace", "app.kubernetes.io/instance": a.spec.name },
@@ -116,7 +120,7 @@ export function monitoring(name: string, a: MonitoringArgs, opts: pulumi.CustomR
     const rule = new k8s.apiextensions.CustomResource(`${name}-alerts`, {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
-        metadata: meta(a.spec, a.namespace, a.objectName, a.component),
+        metadata,
         spec: {
             groups: [{
                 name: `dbplace-${a.objectName}`,
