@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { MockRun, runProgram } from "../../lib/mock-runner";
 import { program } from "../../program";
-import { expectConfigError, ofType } from "../helpers/resources";
+import { expectConfigError } from "../helpers/resources";
 
 // A Prometheus loads only the ServiceMonitors and PrometheusRules its serviceMonitorSelector / ruleSelector
 // match; kube-prometheus-stack's default selects `release: <its Helm release>`. These objects must carry

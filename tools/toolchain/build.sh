@@ -11,7 +11,7 @@
 #   logs/<component>.log         full build output of the last build of each component
 #
 # Components: pulumi pulumi-language-nodejs pulumi-resource-docker pulumi-resource-random
-#             pulumi-resource-kubernetes etcd kube kwok registry
+#             pulumi-resource-kubernetes etcd kube kwok registry promtool
 # (the local Docker stack needs the first four, so they come first)
 # Exit status: 0 when every requested component is built (or cached), non-zero otherwise.
 set -euo pipefail
@@ -241,6 +241,16 @@ build_registry() {
     github.com/distribution/distribution/v3/cmd/registry
 }
 
+build_promtool() {
+  local src="$1" out="$2"
+  newmod "$src"; cd "$src"
+  printf 'module dbplace.local/toolchain/promtool\n\ngo 1.26\n\nrequire github.com/prometheus/prometheus v%s\n' "$PROMTOOL_MODULE" > go.mod
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/prometheus/prometheus/cmd/promtool"\n' > tools.go
+  go mod tidy
+  gobuild "-X github.com/prometheus/common/version.Version=$PROMTOOL_VERSION" "$out/bin" \
+    github.com/prometheus/prometheus/cmd/promtool
+}
+
 build_pulumi-resource-docker() {
   # shellcheck source=docker.sh
   source "$HERE/docker.sh"
@@ -262,6 +272,7 @@ COMPONENTS=(
   "kube:$KUBE_VERSION:kube-apiserver,kube-controller-manager,kube-scheduler,kubectl"
   "kwok:$KWOK_VERSION:kwok,kwokctl"
   "registry:$REGISTRY_VERSION:registry"
+  "promtool:$PROMTOOL_VERSION:promtool"
 )
 if [ -n "$ONLY" ]; then
   sel=()
@@ -354,9 +365,12 @@ if [ -z "$external_pulumi" ] && [ -e "$CACHE/bin/pulumi" ] && [ -e "$CACHE/bin/p
   ln -sfn "$CACHE/bin/pulumi-language-nodejs" "$(dirname "$(readlink -f "$CACHE/bin/pulumi")")/pulumi-language-nodejs"
 fi
 
-# Register the provider plugins under the versions the npm SDKs ask for.
-# shellcheck source=env.sh
-source "$HERE/env.sh" || die "registering the provider plugins failed"
+# Register the provider plugins under the versions the npm SDKs ask for (only once the engine is
+# built: `--only promtool` on a clean machine has no pulumi to register them with, and needs none).
+if [ -x "$CACHE/bin/pulumi" ] && [ -x "$CACHE/bin/pulumi-language-nodejs" ]; then
+  # shellcheck source=env.sh
+  source "$HERE/env.sh" || die "registering the provider plugins failed"
+fi
 
 # du over the Go build cache takes seconds: only worth it after a build.
 if [ "$(( $(date +%s) - START_ALL ))" -ge 10 ]; then
