@@ -151,7 +151,7 @@ describe("Prometheus rules (promtool, real exporter series)", function () {
     });
 
     const worldOf = (r: RenderedStack): Series[] =>
-        healthyWorld(workloads(r.run), (w) => r.specs.find((s) => s.name === w.database)!, templates, standaloneClaims(r.run));
+        healthyWorld(workloads(r.run), (w) => r.specs.find((s) => s.name === w.database)!, templates, standaloneClaims(r.run), DB);
 
     it("renders PrometheusRules for the example stacks that deploy the Prometheus Operator objects, and promtool check rules passes each", () => {
         const withRules = rendered.filter((r) => r.rules.length > 0).map((r) => r.stack);

@@ -3,10 +3,10 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
-import { resolveStack } from "../../../components/config";
+import { resolveStackConfig } from "../../../components/config/read";
 import { DatabaseSpec } from "../../../components/config/validate";
 import { MockRun, RecordedResource, runProgram } from "../../../lib/mock-runner";
-import { loadStackConfig } from "../../../lib/stacks";
+import { loadStackConfig, projectDefaults, toPulumiConfig } from "../../../lib/stacks";
 import { program } from "../../../program";
 import { REPO_ROOT } from "./env";
 
@@ -60,8 +60,9 @@ export interface RenderedStack {
 /** Runs the stack's program under Pulumi's mocks and returns every PrometheusRule it registers. */
 export async function renderStack(stack: string): Promise<RenderedStack> {
     const config = loadStackConfig(stack);
-    const specs = resolveStack(config).databases;
     const run = await runProgram({ stack, config, program });
+    // What the program resolved, read the way it reads config (project defaults under the stack file).
+    const specs = resolveStackConfig(toPulumiConfig("dbplace", { ...projectDefaults(), ...config }), "dbplace", {}).databases;
     const rules = run.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((r) => {
         const database = specs.find((s) => s.name === r.inputs.metadata.labels["app.kubernetes.io/instance"]);
         if (!database) throw new Error(`${stack}: PrometheusRule ${r.name} belongs to no database of the stack`);

@@ -81,7 +81,7 @@ function healthy(s: Sample, pod: Pod): string {
 
 /** Every series Prometheus would hold for the stack while all is well. */
 export function healthyWorld(ws: Workload[], specOf: (w: Workload) => DatabaseSpec, templates: ExporterTemplates,
-    claims: { namespace: string; name: string }[]): Series[] {
+    claims: { namespace: string; name: string }[], scrapedDatabase: string): Series[] {
     const out: Series[] = [];
     for (const w of ws) {
         const database = specOf(w);
@@ -89,7 +89,9 @@ export function healthyWorld(ws: Workload[], specOf: (w: Workload) => DatabaseSp
             // What the Prometheus Operator sets on a ServiceMonitor target (namespace, service, pod, container, endpoint, job, instance).
             const service = w.component === "server" ? `${database.name}-headless` : `${database.name}-ro`;
             const target = { namespace: pod.namespace, service, pod: pod.name, container: "exporter", endpoint: "metrics", job: service, instance: `10.244.0.${out.length % 250 + 2}:9187` };
-            for (const s of templates[exporterKind(w)]) {
+            for (const t of templates[exporterKind(w)]) {
+                // The scrape ran against a server whose application database is `scrapedDatabase`; this pod's is the spec's.
+                const s = t.labels.datname === scrapedDatabase ? { ...t, labels: { ...t.labels, datname: database.databaseName } } : t;
                 out.push({ name: s.name, labels: { ...s.labels, ...target }, values: healthy(s, pod), pod, database });
             }
         }
@@ -123,6 +125,7 @@ export function scenarios(rule: RenderedPrometheusRule, world: Series[]): Scenar
     const mine = (s: Series) => s.database.name === spec.name && s.pod !== undefined;
     const primary = `${spec.name}-0`;
     const standby = world.find((s) => mine(s) && s.pod!.standby)?.pod!.name;
+    const streamingStandby = world.find((s) => mine(s) && s.pod!.workload.component === "streaming-replica")?.pod!.name;
     const edit = (pick: (s: Series) => boolean, values: (s: Series) => string | undefined) =>
         world.flatMap((s) => {
             if (!pick(s)) return [s];
@@ -160,6 +163,11 @@ export function scenarios(rule: RenderedPrometheusRule, world: Series[]): Scenar
                 // Cut off from its primary, a standby replays nothing and reads lag 0: is_streaming must catch it.
                 out.push({ ...base, title: `${spec.name}: standby ${standby} stops streaming`, firing: { pod: standby },
                     series: edit((s) => mine(s) && s.pod!.name === standby && /^dbplace_replication_(is_streaming|lag_seconds)$/.test(s.name), () => flat(0)) });
+                // A streaming standby whose server is down: its exporter reports only pg_up 0.
+                if (streamingStandby) {
+                    out.push({ ...base, title: `${spec.name}: standby ${streamingStandby} stops answering its exporter`, firing: { pod: streamingStandby },
+                        series: edit((s) => mine(s) && s.pod!.name === streamingStandby, (s) => (/_up$/.test(s.name) ? flat(0) : undefined)) });
+                }
                 break;
             case "BakedReplicaStale":
                 out.push({ ...base, title: `${spec.name}: baked replicas serve data older than maxStalenessMinutes`, firing: {},
