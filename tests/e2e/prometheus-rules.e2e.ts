@@ -16,7 +16,7 @@ import { resolveStack } from "../../components/config";
 import { DatabaseSpec } from "../../components/config/validate";
 import { listStacks } from "../../lib/stacks";
 import {
-    BASE_IMAGE, LABEL, REPO_ROOT, RUN_ID, ensureDockerAndBaseImage, removeImages, removeRunContainers, startContainer, startWithFiles, tempDir, waitExec,
+    BASE_IMAGE, LABEL, REPO_ROOT, RUN_ID, ensureDockerAndBaseImage, removeImages, startContainer, startWithFiles, tempDir, waitExec,
 } from "./support/env";
 import {
     ensurePromtool, groupingLabels, parseExposition, promtool, RenderedPrometheusRule, RenderedStack, renderStack, Sample, selectors, standaloneClaims, workloads,
@@ -64,6 +64,12 @@ async function scrape(container: string, metric: string): Promise<Sample[]> {
         await new Promise((res) => setTimeout(res, 300));
     }
     throw new Error(`the exporter next to ${container} never exposed ${metric} with pg_up 1; last scrape:\n${last.slice(0, 3000)}`);
+}
+
+/** Removes this run's containers only: other runs of the docker tier may share the daemon. */
+async function removeOwnContainers(): Promise<void> {
+    const ids = (await docker(["ps", "-aq", "--filter", `label=${LABEL}=${RUN_ID}`])).stdout.split(/\s+/).filter(Boolean);
+    if (ids.length) await docker(["rm", "-f", "-v", ...ids]);
 }
 
 /** Metrics a rule selects and the labels it needs on them, checked against the series the world holds. */
@@ -120,7 +126,6 @@ describe("Prometheus rules (promtool, real exporter series)", function () {
         execFileSync(path.join(REPO_ROOT, "tools", "docker", "exporter-image.sh"), { stdio: ["ignore", process.stderr, process.stderr] });
         bin = ensurePromtool();
         rendered = await Promise.all(listStacks().map(renderStack));
-        await removeRunContainers();
         const [spec] = resolveStack({ cloud: "local", placement: "cluster" }).databases;
 
         // A primary as the server pod runs it: postgres, and the exporter logging in as the superuser over 127.0.0.1.
@@ -145,7 +150,7 @@ describe("Prometheus rules (promtool, real exporter series)", function () {
     });
 
     after(async function () {
-        await removeRunContainers();
+        await removeOwnContainers();
         await removeImages(REPO);
         fs.rmSync(work, { recursive: true, force: true });
     });
