@@ -160,7 +160,7 @@ describe("Prometheus rules (promtool, real exporter series)", function () {
 
     it("renders PrometheusRules for the example stacks that deploy the Prometheus Operator objects, and promtool check rules passes each", () => {
         const withRules = rendered.filter((r) => r.rules.length > 0).map((r) => r.stack);
-        assert.deepEqual(withRules, ["cluster", "platform"], "stacks rendering PrometheusRules");
+        for (const stack of ["cluster", "platform"]) assert.ok(withRules.includes(stack), `${stack} renders no PrometheusRule (stacks that do: ${withRules.join(", ")})`);
         for (const r of rendered) {
             for (const rule of r.rules) {
                 const dir = fs.mkdtempSync(path.join(work, `${r.stack}-${rule.resource}-`));
@@ -182,22 +182,21 @@ describe("Prometheus rules (promtool, real exporter series)", function () {
         assert.match(selectionProblems(broken, worldOf(platform)).join("\n"), /needs label datname on pg_up/);
     });
 
-    for (const stack of ["cluster", "platform"]) {
-        it(`${stack}: promtool test rules — each alert fires on its fault (staleness, lag, disk, connections, down) and stays quiet on healthy series`, () => {
-            const r = rendered.find((x) => x.stack === stack)!;
+    it("promtool test rules, every stack that renders rules: each alert fires on its fault (staleness, lag, disk, connections, down) and stays quiet on healthy series", () => {
+        for (const r of rendered.filter((x) => x.rules.length > 0)) {
             const world = worldOf(r);
             const all = r.rules.flatMap((rule) => scenarios(rule, world));
             for (const rule of r.rules) {
-                const dir = fs.mkdtempSync(path.join(work, `${stack}-${rule.resource}-test-`));
+                const dir = fs.mkdtempSync(path.join(work, `${r.stack}-${rule.resource}-test-`));
                 fs.writeFileSync(path.join(dir, "rules.yaml"), stringify({ groups: rule.groups }));
                 fs.writeFileSync(path.join(dir, "test.yaml"), stringify(testFile(rule, world, all)));
                 const res = promtool(bin, ["test", "rules", "test.yaml"], dir);
-                assert.equal(res.code, 0, `${stack}/${rule.resource}: promtool test rules failed (files in ${dir}):\n${res.output.slice(0, 6000)}`);
+                assert.equal(res.code, 0, `${r.stack}/${rule.resource}: promtool test rules failed:\n${res.output.slice(0, 6000)}`);
                 assert.match(res.output, /SUCCESS/);
             }
             const fired = all.map((s) => `${s.rule.resource}:${s.alert}`);
             const alerts = r.rules.flatMap((rule) => rule.groups.flatMap((g) => g.rules.map((x) => `${rule.resource}:${x.alert}`)));
-            assert.deepEqual(alerts.filter((a) => !fired.includes(a)), [], "alerts no scenario makes fire");
-        });
-    }
+            assert.deepEqual(alerts.filter((a) => !fired.includes(a)), [], `${r.stack}: alerts no scenario makes fire`);
+        }
+    });
 });
