@@ -6,6 +6,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { BakeError, bake, defaultCacheDir, dumpFromMaster, inspectDump, scramVerifier } from "../components/bake";
+import { claimNode, dumpFetchPod } from "../components/cluster/dump-fetch";
 
 const HELP = `Re-bake loop: fetch the latest dump, bake it, then roll the replicas with pulumi up.
 
@@ -88,14 +89,9 @@ function fetchFromKube(a: Args, outDir: string, log: (s: string) => void): strin
     pod = `dbplace-dump-fetch-${Date.now().toString(36)}`;
     helper = true;
     const image = (a["base-image"] as string) ?? "dbplace/postgres:15"; // has tar, which kubectl cp needs
-    const manifest = {
-      apiVersion: "v1", kind: "Pod", metadata: { name: pod, namespace: ns, labels: { "app.kubernetes.io/part-of": "dbplace" } },
-      spec: {
-        restartPolicy: "Never",
-        containers: [{ name: "fetch", image, command: ["sleep", "3600"], volumeMounts: [{ name: "dumps", mountPath: dir, readOnly: true }] }],
-        volumes: [{ name: "dumps", persistentVolumeClaim: { claimName: pvc, readOnly: true } }],
-      },
-    };
+    const nodeName = claimNode(JSON.parse(kubectl(["-n", ns, "get", "pods", "-o", "json"], ctx)), pvc);
+    const manifest = dumpFetchPod({ name: pod, namespace: ns, claim: pvc, image, mountPath: dir, nodeName });
+    if (nodeName) log(`rebake: ${pvc} is mounted on node ${nodeName}; the helper pod runs there`);
     log(`rebake: starting helper pod ${ns}/${pod} on PVC ${pvc}`);
     kubectl(["apply", "-f", "-"], ctx, JSON.stringify(manifest));
   }

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { PROJECT_ROOT, loadStackConfig, readProject } from "../lib/stacks";
 import { connectLines, describeContract } from "../lib/deploy/contract-text";
 import { deployNeeds, DeployNeeds } from "../lib/deploy/needs";
-import { ensureDocker, pulumiEnvironment, UserError } from "../lib/deploy/environment";
+import { clusterEnvironment, ensureDocker, ensureLocalRegistry, pulumiEnvironment, UserError } from "../lib/deploy/environment";
 
 const USAGE = `usage:
   npm run up -- STACK              deploy (creates the stack on first use); a second run changes nothing
@@ -52,7 +52,8 @@ function readOutputs(stack: string, env: NodeJS.ProcessEnv): Record<string, Reco
 
 function up(stack: string, needs: DeployNeeds): number {
     if (needs.docker) ensureDocker(needs);
-    const env = pulumiEnvironment(needs, { build: true });
+    ensureLocalRegistry(needs);
+    const env = clusterEnvironment(needs, pulumiEnvironment(needs, { build: true }));
     const created = !stackExists(stack, env);
     if (created && pulumi(["stack", "init", stack, "--non-interactive"], env).code !== 0) {
         throw new UserError(`could not create stack "${stack}" (see above).`);
@@ -82,7 +83,7 @@ function writeCa(stack: string, name: string, contract: Record<string, unknown>)
 }
 
 function down(stack: string, needs: DeployNeeds): number {
-    const env = pulumiEnvironment(needs, { build: false });
+    const env = clusterEnvironment(needs, pulumiEnvironment(needs, { build: false }));
     if (!stackExists(stack, env)) {
         console.error(`[down] stack "${stack}" is not deployed on ${env.PULUMI_BACKEND_URL}; nothing to do.`);
         return 0;

@@ -9,7 +9,7 @@ import { stalenessDeclaration } from "../declarations";
 import { meta, namespaceLabels, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
 import { bakedAlerts, monitoring } from "./monitoring";
 import { admitPolicy } from "./network";
-import { DEFAULT_RUN_AS_USER, exporterContainer, ExporterQuery, podSecurityContext } from "./pod";
+import { bakedReplicaUser, containerPreset, exporterContainer, exporterQueriesData, exporterQueriesVolume, ExporterQuery, ImageUser, podSecurityContext, shmVolume } from "./pod";
 import { clusterProvider } from "./provider";
 import { bakedReplicaContainer, bakedReplicaSidecar } from "./sidecar";
 
@@ -24,8 +24,10 @@ export interface ClusterBakedReplicasArgs {
     readonly provider?: k8s.Provider;
     /** An already baked image. Default: spec.replicas.image, or one built from spec.replicas.dump and pushed to spec.replicas.repository. */
     readonly image?: pulumi.Input<string>;
-    /** UID of the postgres user inside the baked image. Default 999 (official postgres images). */
-    readonly runAsUser?: number;
+    /** The postgres user inside the baked image. Default: {@link bakedReplicaUser}. */
+    readonly user?: ImageUser;
+    /** ServiceAccount of the replica pods (the database's). Default: the namespace's default account. */
+    readonly serviceAccountName?: pulumi.Input<string>;
 }
 
 /** `dbplace_baked_data_age_seconds`: how old the dump is that a replica serves, i.e. its staleness. */
@@ -35,6 +37,15 @@ export const AGE_QUERIES: Record<string, ExporterQuery> = {
         metrics: { seconds: "Seconds since the dump this replica serves was taken" },
     },
 };
+
+/**
+ * How long a replica that is leaving keeps serving before postgres stops: the Service drops the pod as
+ * termination starts, but kube-proxy on every node and client pools learn it a few seconds later, and
+ * connections opened meanwhile would be refused.
+ */
+export const PRESTOP_DRAIN_SECONDS = 10;
+/** Drain, then postgres' own shutdown, well inside the grace period. */
+const TERMINATION_GRACE_SECONDS = PRESTOP_DRAIN_SECONDS + 30;
 
 /** Target CPU of the autoscaler: headroom for a burst while a new pod (ready within seconds) comes up. */
 const HPA_CPU_UTILIZATION = 70;
@@ -58,10 +69,10 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterBakedReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dbplace:cluster:ClusterBakedReplicas", name, {}, opts);
         const { spec } = args;
-        const runAsUser = args.runAsUser ?? DEFAULT_RUN_AS_USER;
+        const user = args.user ?? bakedReplicaUser(spec);
         const password = pulumi.secret(args.readerPassword);
         this.imageRef = pulumi.output(args.image ?? spec.replicas.image ?? this.bake(name, spec, password));
-        this.sidecar = bakedReplicaSidecar({ spec, image: this.imageRef, runAsUser });
+        this.sidecar = bakedReplicaSidecar({ spec, image: this.imageRef, user });
 
         if (spec.replicas.mode === "sidecar") {
             // Each application pod carries its own replica: nothing runs here, reads stay on localhost.
@@ -82,7 +93,14 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                 stringData: pulumi.secret({ username: BAKED.readerRole, password }),
             }, child);
 
+            const queries = new k8s.core.v1.ConfigMap(`${name}-exporter-queries`, {
+                metadata: meta(spec, namespace, names.bakedExporterQueries, "baked-replica"),
+                data: exporterQueriesData(AGE_QUERIES),
+            }, child);
+
             const autoscaled = spec.replicas.maxReplicas !== undefined;
+            const shm = shmVolume(containerPreset(spec));
+            const replica = bakedReplicaContainer({ spec, image: this.imageRef, name: "postgres", user });
             // The promised data age, on the Deployment (policy pack, `kubectl describe`) and on every pod it makes
             // (`kubectl get pod -o yaml`, the ReplicaSets); left off entirely when the stack promised nothing.
             const declared = stalenessDeclaration(spec);
@@ -98,10 +116,11 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                     template: {
                         metadata: { labels: objectLabels(spec, "baked-replica"), annotations },
                         spec: {
-                            securityContext: podSecurityContext(runAsUser),
+                            securityContext: podSecurityContext(user),
+                            serviceAccountName: args.serviceAccountName,
                             automountServiceAccountToken: false,
                             enableServiceLinks: false,
-                            terminationGracePeriodSeconds: 15,
+                            terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
                             topologySpreadConstraints: [{
                                 maxSkew: 1,
                                 topologyKey: "kubernetes.io/hostname",
@@ -109,15 +128,20 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                                 labelSelector: { matchLabels: selectorLabels(spec, "baked-replica") },
                             }],
                             containers: [
-                                bakedReplicaContainer({ spec, image: this.imageRef, name: "postgres", runAsUser }),
+                                {
+                                    ...replica,
+                                    lifecycle: { preStop: { exec: { command: ["sleep", String(PRESTOP_DRAIN_SECONDS)] } } },
+                                    volumeMounts: [shm.mount],
+                                },
                                 exporterContainer({
                                     spec,
                                     port: BAKED.port,
                                     username: BAKED.readerRole,
                                     password: { name: reader.metadata.name, key: "password" },
-                                    queries: AGE_QUERIES,
+                                    queriesConfigMap: queries.metadata.name,
                                 }),
                             ],
+                            volumes: [shm.volume, exporterQueriesVolume(queries.metadata.name)],
                         },
                     },
                 },
@@ -138,8 +162,9 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
 
             new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
                 metadata: meta(spec, namespace, deploymentName, "baked-replica"),
-                // Replicas are interchangeable and back in a second: one at a time keeps drains moving.
-                spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(spec, "baked-replica") } },
+                // `count` is the promise: a drain may evict replicas beyond it (autoscaled or surged ones), and
+                // otherwise waits until the Deployment has a ready replacement elsewhere.
+                spec: { minAvailable: spec.replicas.count, selector: { matchLabels: selectorLabels(spec, "baked-replica") } },
             }, child);
 
             admitPolicy(`${name}-netpol`, {

@@ -11,9 +11,12 @@ import { dumpResources } from "./dump";
 import { meta, namespaceLabels, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
 import { databaseAlerts, monitoring } from "./monitoring";
 import { admitPolicy } from "./network";
-import { containerPreset, DEFAULT_RUN_AS_USER } from "./pod";
+import { serviceAccounts } from "./identity";
+import { containerPreset, exporterQueriesData, ImageUser, podUser, REPLICATION_QUERIES } from "./pod";
 import { clusterProvider } from "./provider";
-import { dataClaimTemplate, highAvailabilityScript, replicationInitScript, SECRET_KEYS, serverPodSpec, spreadAffinity } from "./server";
+import {
+    dataClaimTemplate, highAvailabilityScript, replicationInitScript, resizeClaims, SECRET_KEYS, serverPodSpec, spreadAffinity, STABLE_CLAIM_TEMPLATE,
+} from "./server";
 import { ClusterStreamingReplicas } from "./streaming";
 
 export interface ClusterDatabaseArgs {
@@ -21,8 +24,8 @@ export interface ClusterDatabaseArgs {
     readonly spec: DatabaseSpec;
     /** Provider of the target cluster (aws/gcp pass their EKS/GKE one). Default: `${name}-k8s` from cluster.kubeconfig/context, else the ambient kubeconfig. */
     readonly provider?: k8s.Provider;
-    /** UID the engine image runs as. Default 999, the postgres/mysql user of the official images. */
-    readonly runAsUser?: number;
+    /** User and group the engine image runs as. Default: cluster.runAsUser / runAsGroup, else the image's server user (see `imageUser`). */
+    readonly user?: ImageUser;
 }
 
 /**
@@ -56,7 +59,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
         const { spec } = args;
         const profile = ENGINE_PROFILES[spec.engine];
         const names = objectNames(spec);
-        const runAsUser = args.runAsUser ?? DEFAULT_RUN_AS_USER;
+        const user = args.user ?? podUser(spec);
         const ha = spec.highAvailability;
         this.engine = spec.engine;
         this.provider = args.provider ?? clusterProvider(name, spec, this);
@@ -128,12 +131,20 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
             }, child)
             : undefined;
 
-        const maxConnections = containerPreset(spec).maxConnections;
+        const queries = spec.engine === "postgres"
+            ? new k8s.core.v1.ConfigMap(`${name}-exporter-queries`, {
+                metadata: meta(spec, namespace, names.exporterQueries, "server"),
+                data: exporterQueriesData(REPLICATION_QUERIES),
+            }, child)
+            : undefined;
+
+        const accounts = serviceAccounts(name, spec, namespace, child);
+        const replicas = ha ? 2 : 1;
         this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-server`, {
             metadata: meta(spec, namespace, names.statefulSet, "server"),
             spec: {
                 serviceName: headless.metadata.name,
-                replicas: ha ? 2 : 1,
+                replicas,
                 // The primary (ordinal 0) must be up before a standby clones it.
                 podManagementPolicy: "OrderedReady",
                 selector: { matchLabels: selectorLabels(spec, "server") },
@@ -147,13 +158,16 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
                         spec,
                         secret: secret.metadata.name,
                         initConfigMap: init?.metadata.name,
-                        runAsUser,
-                        script: ha ? highAvailabilityScript(`${names.statefulSet}-0.${names.headless}`, maxConnections) : undefined,
-                        affinity: ha ? spreadAffinity(spec, "server", true) : undefined,
+                        queriesConfigMap: queries?.metadata.name,
+                        user,
+                        serviceAccountName: accounts.server.metadata.name,
+                        script: ha ? highAvailabilityScript(spec, `${names.statefulSet}-0.${names.headless}`) : undefined,
+                        affinity: ha ? spreadAffinity(spec, "server", spec.cluster.requireSeparateNodes) : undefined,
                     }),
                 },
             },
-        }, stateful);
+        }, { ...stateful, ignoreChanges: STABLE_CLAIM_TEMPLATE });
+        resizeClaims(`${name}-data`, { spec, namespace, statefulSetName: names.statefulSet, count: replicas, statefulSet: this.statefulSet }, child);
 
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
             metadata: meta(spec, namespace, names.statefulSet, "server"),
@@ -167,16 +181,19 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
             spec, namespace, policyName: names.statefulSet, component: "server", port: profile.port, metricsPort: profile.exporterPort,
         }, child);
 
-        dumpResources(name, { spec, namespace, secret: secret.metadata.name, host: readWrite.metadata.name, port: profile.port, runAsUser }, child);
+        dumpResources(name, {
+            spec, namespace, secret: secret.metadata.name, host: readWrite.metadata.name, port: profile.port, user, serviceAccountName: accounts.dump.metadata.name,
+        }, child);
 
         const streaming = spec.replicas.kind === "streaming";
         if (spec.replicas.kind === "baked") {
             this.replicas = new ClusterBakedReplicas(`${name}-baked`, {
-                spec, namespace, provider: this.provider, readerPassword: readerPassword(password.result), runAsUser,
+                spec, namespace, provider: this.provider, readerPassword: readerPassword(password.result), serviceAccountName: accounts.server.metadata.name,
             }, { parent: this });
         } else if (streaming) {
             this.replicas = new ClusterStreamingReplicas(`${name}-streaming`, {
-                spec, namespace, provider: this.provider, secret: secret.metadata.name, primary: this.statefulSet, primaryHost: this.host, masterPassword: password.result, runAsUser,
+                spec, namespace, provider: this.provider, secret: secret.metadata.name, primary: this.statefulSet, primaryHost: this.host, masterPassword: password.result, user, serviceAccountName: accounts.server.metadata.name,
+                queriesConfigMap: queries?.metadata.name,
             }, { parent: this });
         }
 

@@ -5,7 +5,7 @@ import { DatabaseSpec } from "../config/validate";
 import { statefulOptions } from "../contract";
 import { DECLARED } from "../declarations";
 import { meta, objectLabels, objectNames } from "./labels";
-import { containerPreset, containerSecurityContext, podSecurityContext } from "./pod";
+import { containerPreset, containerSecurityContext, ImageUser, podSecurityContext } from "./pod";
 import { SECRET_KEYS } from "./server";
 
 /** rclone for object-store destinations; pinned so a dump upload never changes behaviour under us. */
@@ -48,9 +48,18 @@ export function dumpScript(engine: Engine, retentionDays: number, dir = DUMPS): 
     ].join("\n");
 }
 
-/** Copies the dumps to `s3://…` / `gs://…` and applies the same retention there. */
-export function uploadScript(destination: string, retentionDays: number, dir = DUMPS): string {
-    const remote = `dest:${destination.replace(/^(s3|gs):\/\//, "")}`;
+/**
+ * Where a database's dumps go in an object store: `<destination>/<stack>/<database>/`. The destination
+ * is stack-wide, so without both names several databases (or stacks) would share one latest.dump and
+ * a re-bake could bake another database's data.
+ */
+export function remoteDumpDir(destination: string, stack: string, database: string): string {
+    return `${destination.replace(/\/+$/, "")}/${stack}/${database}`;
+}
+
+/** Copies the dumps to `remoteDir` (`s3://…` / `gs://…`, see {@link remoteDumpDir}) and applies the same retention there. */
+export function uploadScript(remoteDir: string, retentionDays: number, dir = DUMPS): string {
+    const remote = `dest:${remoteDir.replace(/^(s3|gs):\/\//, "")}`;
     return [
         "set -eu",
         `rclone copy ${dir} "${remote}" --include "$DB_NAME-*.dump" --include "${LATEST_DUMP}"`,
@@ -69,8 +78,10 @@ export interface DumpArgs {
     readonly host: pulumi.Input<string>;
     /** Port of the primary's engine. */
     readonly port: number;
-    /** UID the dump pod runs as (the engine image's postgres/mysql user). */
-    readonly runAsUser: number;
+    /** User the dump pod runs as (the engine image's postgres/mysql user). */
+    readonly user: ImageUser;
+    /** The dump Job's ServiceAccount (with the cloud identity for object-store uploads). */
+    readonly serviceAccountName?: pulumi.Input<string>;
 }
 
 /** The `${name}-dumps` claim (protected like the data) and the CronJob that fills it on backup.schedule. */
@@ -110,7 +121,7 @@ export function dumpResources(name: string, a: DumpArgs, opts: pulumi.CustomReso
     const upload = objectStore ? {
         name: "upload",
         image: RCLONE_IMAGE,
-        command: ["sh", "-c", uploadScript(spec.backup.destination, spec.backupRetentionDays)],
+        command: ["sh", "-c", uploadScript(remoteDumpDir(spec.backup.destination, pulumi.getStack(), spec.name), spec.backupRetentionDays)],
         env: [
             { name: "DB_NAME", value: spec.databaseName },
             { name: "HOME", value: "/tmp" },
@@ -146,9 +157,11 @@ export function dumpResources(name: string, a: DumpArgs, opts: pulumi.CustomReso
                         metadata: { labels: objectLabels(spec, "dump") },
                         spec: {
                             restartPolicy: "Never",
+                            serviceAccountName: a.serviceAccountName,
+                            // IRSA and Workload Identity bring their own credentials; the API token is never needed.
                             automountServiceAccountToken: false,
                             enableServiceLinks: false,
-                            securityContext: podSecurityContext(a.runAsUser),
+                            securityContext: podSecurityContext(a.user),
                             // The upload runs only after a complete dump: init containers run to success in order.
                             initContainers: upload ? [dump] : undefined,
                             containers: [upload ?? dump],

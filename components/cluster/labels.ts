@@ -68,10 +68,14 @@ export function objectNames(spec: DatabaseSpec) {
         readOnly: `${n}-ro`,
         credentials: `${n}-credentials`,
         init: `${n}-init`,
+        exporterQueries: `${n}-exporter`,
+        bakedExporterQueries: `${n}-baked-exporter`,
         dumps: `${n}-dumps`,
         dumpJob: `${n}-dump`,
         standbys: `${n}-replica`,
         baked: `${n}-baked`,
         reader: `${n}-reader`,
+        serviceAccount: n,
+        dumpServiceAccount: `${n}-dump`,
     };
 }

@@ -2,23 +2,62 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { ENGINE_PROFILES } from "../config/engines";
-import { ContainerPreset, sizePreset } from "../config/presets";
+import { ContainerPreset, mebibytes, sizePreset } from "../config/presets";
 import { Engine } from "../config/schema";
 import { DatabaseSpec } from "../config/validate";
 
 type Container = k8s.types.input.core.v1.Container;
 type Probe = k8s.types.input.core.v1.Probe;
 
-/** UID of the `postgres` and `mysql` users in the official images; they must not start as root to drop privileges. */
-export const DEFAULT_RUN_AS_USER = 999;
+/** The numeric user and group a database image's server runs as; data directories belong to them. */
+export interface ImageUser {
+    readonly uid: number;
+    readonly gid: number;
+}
+
+/** `postgres` and `mysql` in the official images; they must not start as root to drop privileges. */
+export const OFFICIAL_IMAGE_USER: ImageUser = { uid: 999, gid: 999 };
+/**
+ * `postgres` in the project's own base image (tools/docker/base-image.sh): Debian's postgresql-common
+ * makes it a system user, 100:102 in bookworm's minbase. The docker tier reads it from the image.
+ */
+export const DBPLACE_IMAGE_USER: ImageUser = { uid: 100, gid: 102 };
+
+/**
+ * Who the server in `image` runs as: the project's base image (and replicas baked from it) or an
+ * official one. Images of other families set `cluster.runAsUser` / `cluster.runAsGroup`.
+ */
+export function imageUser(image: string): ImageUser {
+    const repository = image.replace(/@.*$/, "").replace(/:[^/:]*$/, "");
+    return /(^|\/)dbplace\/postgres$/.test(repository) ? DBPLACE_IMAGE_USER : OFFICIAL_IMAGE_USER;
+}
+
+/** The user of a spec's database pods: `cluster.runAsUser` / `runAsGroup` when set, else the engine image's. */
+export function podUser(spec: DatabaseSpec): ImageUser {
+    const fromImage = imageUser(spec.image);
+    return { uid: spec.cluster.runAsUser ?? fromImage.uid, gid: spec.cluster.runAsGroup ?? spec.cluster.runAsUser ?? fromImage.gid };
+}
+
+/** What `npm run bake` bakes on unless told otherwise (scripts/bake.ts). */
+export const DEFAULT_BAKE_BASE_IMAGE = "dbplace/postgres:15";
+
+/**
+ * The user of baked replica pods: the restored data directory belongs to the server user of the image
+ * the bake started from, `spec.image` when the program bakes, `npm run bake`'s default base for an image
+ * given in `replicas.image`. `cluster.runAsUser` / `runAsGroup` override both.
+ */
+export function bakedReplicaUser(spec: DatabaseSpec): ImageUser {
+    const fromImage = imageUser(spec.replicas.image !== undefined ? DEFAULT_BAKE_BASE_IMAGE : spec.image);
+    return { uid: spec.cluster.runAsUser ?? fromImage.uid, gid: spec.cluster.runAsGroup ?? spec.cluster.runAsUser ?? fromImage.gid };
+}
 
 /** Restricted Pod Security Standard: non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp. */
-export function podSecurityContext(uid: number): k8s.types.input.core.v1.PodSecurityContext {
+export function podSecurityContext(user: ImageUser): k8s.types.input.core.v1.PodSecurityContext {
     return {
         runAsNonRoot: true,
-        runAsUser: uid,
-        runAsGroup: uid,
-        fsGroup: uid,
+        runAsUser: user.uid,
+        runAsGroup: user.gid,
+        fsGroup: user.gid,
         // A large volume is only re-chowned when its root has the wrong owner, not on every restart.
         fsGroupChangePolicy: "OnRootMismatch",
         seccompProfile: { type: "RuntimeDefault" },
@@ -42,6 +81,19 @@ export function containerPreset(spec: DatabaseSpec): ContainerPreset {
     return preset;
 }
 
+/**
+ * A memory-backed /dev/shm: postgres puts parallel-query segments there, and a container's default is
+ * 64 MiB. It counts against the pod's memory limit, so it gets a quarter of it (at least 64 MiB).
+ */
+export function shmVolume(p: ContainerPreset): { volume: k8s.types.input.core.v1.Volume; mount: k8s.types.input.core.v1.VolumeMount } {
+    const mib = Math.max(64, Math.floor(mebibytes(p.memoryLimit) / 4));
+    return {
+        // Named apart from anything an application pod may bring, since sidecars join those pods.
+        volume: { name: "dbplace-shm", emptyDir: { medium: "Memory", sizeLimit: `${mib}Mi` } },
+        mount: { name: "dbplace-shm", mountPath: "/dev/shm" },
+    };
+}
+
 export function resources(p: ContainerPreset): k8s.types.input.core.v1.ResourceRequirements {
     return { requests: { cpu: p.cpuRequest, memory: p.memoryRequest }, limits: { cpu: p.cpuLimit, memory: p.memoryLimit } };
 }
@@ -57,10 +109,12 @@ export function queryProbe(spec: DatabaseSpec, periodSeconds: number, failureThr
 
 /**
  * Liveness is deliberately weaker than readiness: "the server process answers at all". A busy server
- * that is slow to run a query must leave the Service, not be killed mid crash-recovery.
+ * that is slow to run a query must leave the Service, not be killed mid crash-recovery. pg_isready
+ * exits 1 while the server rejects connections (starting, crash recovery, a standby not yet
+ * consistent): alive and working, so only 2 (no answer) and 3 (no attempt) fail.
  */
 export const LIVENESS: Record<Engine, string[]> = {
-    postgres: ["sh", "-c", "pg_isready -q -h 127.0.0.1 -p 5432"],
+    postgres: ["sh", "-c", "pg_isready -q -h 127.0.0.1 -p 5432; [ $? -le 1 ]"],
     mysql: ["sh", "-c", "mysqladmin ping --silent -h 127.0.0.1 -P 3306"],
 };
 
@@ -92,16 +146,29 @@ export interface ExporterArgs {
     readonly username: string;
     /** Secret key holding that role's password; kept out of the pod spec. */
     readonly password: { name: pulumi.Input<string>; key: string };
-    /** postgres only: extra metrics. Passed by environment and written to /tmp at start, so the pod needs no volume. */
-    readonly queries?: Record<string, ExporterQuery>;
+    /** postgres only: a ConfigMap made by {@link exporterQueriesData}, mounted as the exporter's extra queries. */
+    readonly queriesConfigMap?: pulumi.Input<string>;
 }
 
-const QUERIES_FILE = "/tmp/dbplace-queries.yaml";
+/** Where the queries ConfigMap is mounted: a file, so exporter images without a shell work (ours has none). */
+const QUERIES_DIR = "/etc/dbplace-exporter";
+const QUERIES_KEY = "queries.yaml";
 
-/**
- * The Prometheus exporter sidecar. No probes on purpose: a failing exporter must never take the database
- * out of its Service (readiness) or restart it (liveness is per container, but noise either way).
- */
+/** The data of the ConfigMap that carries custom queries in postgres_exporter's queries.yaml form. */
+export function exporterQueriesData(queries: Record<string, ExporterQuery>): Record<string, string> {
+    return {
+        [QUERIES_KEY]: stringify(Object.fromEntries(Object.entries(queries).map(([ns, q]) => [ns, {
+            query: q.query,
+            metrics: Object.entries(q.metrics).map(([column, description]) => ({ [column]: { usage: "GAUGE", description } })),
+        }]))),
+    };
+}
+
+/** The pod volume for {@link ExporterArgs.queriesConfigMap}; add it to the pod's volumes. */
+export function exporterQueriesVolume(configMap: pulumi.Input<string>): k8s.types.input.core.v1.Volume {
+    return { name: "exporter-queries", configMap: { name: configMap } };
+}
+
 export function exporterContainer(a: ExporterArgs): Container {
     const profile = ENGINE_PROFILES[a.spec.engine];
     const secretEnv = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: a.password.name, key: a.password.key } } });
@@ -124,14 +191,10 @@ export function exporterContainer(a: ExporterArgs): Container {
         { name: "DATA_SOURCE_USER", value: a.username },
         secretEnv("DATA_SOURCE_PASS"),
     ];
-    if (!a.queries) return { ...base, env };
-    const yaml = stringify(Object.fromEntries(Object.entries(a.queries).map(([ns, q]) => [ns, {
-        query: q.query,
-        metrics: Object.entries(q.metrics).map(([column, description]) => ({ [column]: { usage: "GAUGE", description } })),
-    }])));
+    if (a.queriesConfigMap === undefined) return { ...base, env };
     return {
         ...base,
-        command: ["/bin/sh", "-c", `printf '%s\\n' "$DBPLACE_QUERIES" > ${QUERIES_FILE} && exec /bin/postgres_exporter`],
-        env: [...env, { name: "DBPLACE_QUERIES", value: yaml }, { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: QUERIES_FILE }],
+        env: [...env, { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: `${QUERIES_DIR}/${QUERIES_KEY}` }],
+        volumeMounts: [{ name: "exporter-queries", mountPath: QUERIES_DIR, readOnly: true }],
     };
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BAKED } from "../bake";
 import { DatabaseSpec } from "../config/validate";
 import { BAKED_REPLICA_ROLE, DECLARED_ENV } from "../declarations";
-import { containerPreset, containerSecurityContext, DEFAULT_RUN_AS_USER, resources } from "./pod";
+import { bakedReplicaUser, containerPreset, containerSecurityContext, ImageUser, resources, shmVolume } from "./pod";
 
 type Container = k8s.types.input.core.v1.Container;
 
@@ -14,8 +14,8 @@ export interface BakedReplicaSidecarArgs {
     readonly image: pulumi.Input<string>;
     /** Container name. Default `${spec.name}-replica`. */
     readonly name?: string;
-    /** UID of the postgres user inside the baked image; the restored data directory belongs to it. Default 999 (official postgres images). */
-    readonly runAsUser?: number;
+    /** The postgres user inside the baked image; the restored data directory belongs to it. Default: {@link bakedReplicaUser}. */
+    readonly user?: ImageUser;
 }
 
 /**
@@ -37,6 +37,7 @@ export function bakedReplicaEnv(spec: DatabaseSpec): { name: string; value: stri
  * binaries on PATH and cannot kill a replica that is merely busy.
  */
 export function bakedReplicaContainer(a: BakedReplicaSidecarArgs): Container {
+    const user = a.user ?? bakedReplicaUser(a.spec);
     const query = { exec: { command: BAKED.readinessCommand(a.spec.databaseName) }, timeoutSeconds: 3 };
     return {
         name: a.name ?? `${a.spec.name}-replica`,
@@ -49,7 +50,7 @@ export function bakedReplicaContainer(a: BakedReplicaSidecarArgs): Container {
         livenessProbe: { tcpSocket: { port: BAKED.port }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
         resources: resources(containerPreset(a.spec)),
         // Set on the container, not the pod: as a sidecar it lives in an application's pod with its own settings.
-        securityContext: { ...containerSecurityContext, runAsUser: a.runAsUser ?? DEFAULT_RUN_AS_USER, runAsGroup: a.runAsUser ?? DEFAULT_RUN_AS_USER },
+        securityContext: { ...containerSecurityContext, runAsUser: user.uid, runAsGroup: user.gid },
     };
 }
 
@@ -72,12 +73,16 @@ export interface WithSidecarOptions {
 
 /** Returns `podSpec` with a baked replica added, for an application's Deployment. */
 export function withBakedReplicaSidecar(podSpec: k8s.types.input.core.v1.PodSpec, a: BakedReplicaSidecarArgs & WithSidecarOptions): k8s.types.input.core.v1.PodSpec {
-    const sidecar = bakedReplicaSidecar(a);
+    // The replica's /dev/shm is a pod-level volume: it joins the application's own.
+    const shm = shmVolume(containerPreset(a.spec));
+    const sidecar = { ...bakedReplicaSidecar(a), volumeMounts: [shm.mount] };
+    const volumes = pulumi.all([podSpec.volumes ?? []]).apply(([list]) => [...(list ?? []), shm.volume]);
     if (a.native ?? true) {
         return {
             ...podSpec,
+            volumes,
             initContainers: pulumi.all([podSpec.initContainers ?? [], sidecar]).apply(([list, c]) => [...(list ?? []), { ...c, restartPolicy: "Always" }]),
         };
     }
-    return { ...podSpec, containers: pulumi.all([podSpec.containers, sidecar]).apply(([list, c]) => [...(list ?? []), c]) };
+    return { ...podSpec, volumes, containers: pulumi.all([podSpec.containers, sidecar]).apply(([list, c]) => [...(list ?? []), c]) };
 }

@@ -5,8 +5,8 @@ import { DatabaseSpec } from "../config/validate";
 import { connectionUri } from "../contract";
 import { meta, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
 import { admitPolicy } from "./network";
-import { containerPreset, DEFAULT_RUN_AS_USER } from "./pod";
-import { dataClaimTemplate, serverPodSpec, spreadAffinity, standbyScript } from "./server";
+import { ImageUser, podUser } from "./pod";
+import { dataClaimTemplate, postgresSettings, resizeClaims, serverPodSpec, spreadAffinity, STABLE_CLAIM_TEMPLATE, standbyScript } from "./server";
 
 export interface ClusterStreamingReplicasArgs {
     /** Resolved spec of the primary (postgres). */
@@ -23,8 +23,12 @@ export interface ClusterStreamingReplicasArgs {
     readonly primaryHost: pulumi.Input<string>;
     /** The primary's password: readers use the primary's role on the standbys. */
     readonly masterPassword: pulumi.Input<string>;
-    /** UID of the image's postgres user. Default 999. */
-    readonly runAsUser?: number;
+    /** The image's postgres user. Default: {@link podUser}. */
+    readonly user?: ImageUser;
+    /** The database's ServiceAccount. Default: the namespace's default account. */
+    readonly serviceAccountName?: pulumi.Input<string>;
+    /** ConfigMap with the exporter's replication queries (the primary's). Default: none, so no lag metrics. */
+    readonly queriesConfigMap?: pulumi.Input<string>;
 }
 
 /**
@@ -73,13 +77,16 @@ export class ClusterStreamingReplicas extends pulumi.ComponentResource {
                     spec: serverPodSpec({
                         spec,
                         secret: args.secret,
-                        runAsUser: args.runAsUser ?? DEFAULT_RUN_AS_USER,
-                        script: pulumi.output(args.primaryHost).apply((host) => standbyScript(host, containerPreset(spec).maxConnections)),
+                        user: args.user ?? podUser(spec),
+                        serviceAccountName: args.serviceAccountName,
+                        queriesConfigMap: args.queriesConfigMap,
+                        script: pulumi.output(args.primaryHost).apply((host) => standbyScript(host, postgresSettings(spec))),
                         affinity: spreadAffinity(spec, "streaming-replica", false),
                     }),
                 },
             },
-        }, { ...child, dependsOn: [args.primary] });
+        }, { ...child, dependsOn: [args.primary], ignoreChanges: STABLE_CLAIM_TEMPLATE });
+        resizeClaims(`${name}-data`, { spec, namespace, statefulSetName: setName, count: spec.replicas.count, statefulSet: this.statefulSet }, child);
 
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
             metadata: meta(spec, namespace, setName, "streaming-replica"),

@@ -69,6 +69,12 @@ export const clusterSchema = z.strictObject({
     create: z.boolean().optional(),
     /** gcp with create: CIDRs allowed to the GKE control plane (where `pulumi up` and operators run). Required there. */
     apiAllowedCidrs: z.array(z.string().min(1)).optional(),
+    /** UID the database pods run as. Default: the engine image's server user (100 in dbplace/postgres, 999 in the official images). */
+    runAsUser: z.number().int().min(1).optional(),
+    /** GID (and fsGroup) of the database pods. Default: the engine image's server group, or runAsUser when only that is set. */
+    runAsGroup: z.number().int().min(1).optional(),
+    /** highAvailability: refuse to schedule the standby on the primary's node (pending until another node exists). Default false: preferred. */
+    requireSeparateNodes: z.boolean().optional(),
 });
 
 export const backupSchema = z.strictObject({
@@ -78,6 +84,8 @@ export const backupSchema = z.strictObject({
     destination: z.string().min(1).optional(),
     /** cluster: Secret holding rclone env credentials for an object-store destination. */
     credentialsSecret: z.string().min(1).optional(),
+    /** cluster with an object store: IAM role ARN (s3, IRSA) or Google service account (gs, Workload Identity) of the database's ServiceAccount. */
+    identity: z.string().min(1).optional(),
 });
 
 export const gcpSchema = z.strictObject({

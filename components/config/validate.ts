@@ -83,11 +83,23 @@ export interface ClusterSpec {
     readonly create: boolean;
     /** gcp with create: ranges the GKE control plane's endpoint answers, besides the stack network. */
     readonly apiAllowedCidrs: string[];
+    /** Overrides of the user and group database pods run as; default: the engine image's. */
+    readonly runAsUser?: number;
+    readonly runAsGroup?: number;
+    /** highAvailability: the standby must run on another node than the primary (else only preferred). */
+    readonly requireSeparateNodes: boolean;
 }
 export interface BackupSpec {
     readonly schedule: string;
     readonly destination: "pvc" | `s3://${string}` | `gs://${string}`;
     readonly credentialsSecret?: string;
+    /** Object-store destinations on a cluster: the cloud identity the database's ServiceAccount is bound to. */
+    readonly identity?: BackupIdentity;
+}
+/** IRSA (an IAM role for an s3 destination) or GKE Workload Identity (a Google service account for gs). */
+export interface BackupIdentity {
+    readonly kind: "aws-role" | "gcp-service-account";
+    readonly value: string;
 }
 export interface StackSpec {
     readonly cloud: Cloud;
@@ -247,6 +259,9 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpPro
     for (const [path, ref] of [[["image"], e.image], [["exporterImage"], e.exporterImage], [["replicas", "image"], e.replicas?.image]] as const) {
         const problem = ref === undefined ? undefined : imageProblem(ref);
         if (problem) fail([...path], `is ${show(ref)}, which Docker and Kubernetes refuse as an image reference: ${problem}; write it like registry.example.com/team/postgres:17.`);
+    }
+    if (e.backup?.identity !== undefined && placement !== "cluster") {
+        fail(["backup", "identity"], `only applies to placement "cluster" (the ServiceAccount of its dump Job); placement "${placement}" gives its machines their own cloud identity.`);
     }
     if (!selfHosted && e.image !== undefined) {
         fail(["image"], `only applies to placements docker and cluster; placement "${placement}" uses the cloud's own engine build.`);
@@ -458,6 +473,9 @@ function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: R
         prometheusSelectorLabels: selectorLabels,
         create: c.create ?? false,
         apiAllowedCidrs: c.apiAllowedCidrs ?? [],
+        runAsUser: c.runAsUser,
+        runAsGroup: c.runAsGroup,
+        requireSeparateNodes: c.requireSeparateNodes ?? false,
     };
 }
 
@@ -496,5 +514,27 @@ function resolveBackup(e: RawDatabaseEntry, fail: Report): BackupSpec | undefine
         fail(["backup", "destination"], `is ${show(destination)}; allowed values: pvc, s3://<bucket>[/prefix], gs://<bucket>[/prefix].`);
         return undefined;
     }
-    return { schedule, destination: destination as BackupSpec["destination"], credentialsSecret: b.credentialsSecret };
+    let identity: BackupIdentity | undefined;
+    if (b.identity !== undefined) {
+        if (destination.startsWith("s3://")) {
+            if (!AWS_ROLE_ARN.test(b.identity)) {
+                fail(["backup", "identity"], `is ${show(b.identity)}; with an s3:// destination it is the IAM role the dump uploads assume (IRSA), e.g. arn:aws:iam::123456789012:role/app-backups.`);
+                return undefined;
+            }
+            identity = { kind: "aws-role", value: b.identity };
+        } else if (destination.startsWith("gs://")) {
+            if (!GCP_SERVICE_ACCOUNT.test(b.identity)) {
+                fail(["backup", "identity"], `is ${show(b.identity)}; with a gs:// destination it is the Google service account the dump uploads act as (Workload Identity), e.g. app-backups@my-project.iam.gserviceaccount.com.`);
+                return undefined;
+            }
+            identity = { kind: "gcp-service-account", value: b.identity };
+        } else {
+            fail(["backup", "identity"], `is ${show(b.identity)}, but backup.destination is "pvc"; an identity only applies to uploads to s3:// (an IAM role ARN) or gs:// (a Google service account).`);
+            return undefined;
+        }
+    }
+    return { schedule, destination: destination as BackupSpec["destination"], credentialsSecret: b.credentialsSecret, identity };
 }
+
+const AWS_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const GCP_SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;

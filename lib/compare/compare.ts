@@ -82,8 +82,14 @@ export function buildComparison(evals: readonly StackEval[], prices: PriceTable,
         resources,
         identicalResources: identical,
         costs: costs.sort((a, b) => stacks.indexOf(a.stack) - stacks.indexOf(b.stack) || scopeOrder(a.scope) - scopeOrder(b.scope) || cmp(a.scope, b.scope)),
-        cost: { label: prices.label, currency: prices.currency, asOf: prices.asOf, sources: prices.sources, excludes: prices.excludes },
+        cost: { label: prices.label, currency: prices.currency, asOf: datesOf(prices), sources: prices.sources, excludes: prices.excludes },
     };
+}
+
+/** Entries carry their own dates; the footnote gives their span rather than one date that most are not. */
+function datesOf(prices: PriceTable): string {
+    const dates = Object.values(prices.regions).flatMap((k) => [...Object.values(k.hourly), ...Object.values(k.monthly)]).flatMap((e) => ("date" in e ? [e.date] : [])).sort();
+    return dates.length === 0 ? prices.asOf : `${dates[0]} to ${dates[dates.length - 1]}, dated per entry`;
 }
 
 /** The region the spec resolved (config or the provider's environment fallback) when the stack file has none. */

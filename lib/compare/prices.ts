@@ -9,9 +9,10 @@ export const DEFAULT_PRICES = path.join(PROJECT_ROOT, "data", "prices.json");
 /**
  * One dated, sourced figure; `usd: null` says no trustworthy figure was found and `why` says so. A key
  * that is absent is a gap in the table (the coverage test fails on it); a null is a recorded gap.
+ * `field` says where in the source's file the figure sits, for figures a script extracts.
  */
 const priceEntry = z.union([
-    z.object({ usd: z.number().nonnegative(), src: z.string().min(1), date: z.string().regex(/^\d{4}(-\d{2})?(-\d{2})?$/) }).strict(),
+    z.object({ usd: z.number().nonnegative(), src: z.string().min(1), date: z.string().regex(/^\d{4}(-\d{2})?(-\d{2})?$/), field: z.string().min(1).optional() }).strict(),
     z.object({ usd: z.null(), why: z.string().min(1) }).strict(),
 ]);
 const priceMap = z.record(z.string(), priceEntry);

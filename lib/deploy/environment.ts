@@ -42,6 +42,13 @@ export function ensureDocker(needs: DeployNeeds): void {
     }
 }
 
+/** The registry on 127.0.0.1 that the stack pushes baked images to, answering (npm run registry -- start). */
+export function ensureLocalRegistry(needs: DeployNeeds): void {
+    if (needs.localRegistryPort === undefined) return;
+    const r = script(path.join(TOOLS, "registry/registry.sh"), ["start"], { ...process.env, DBPLACE_REGISTRY_PORT: String(needs.localRegistryPort) });
+    if (r.code !== 0) throw new UserError(`stack "${needs.stack}" pushes baked images to 127.0.0.1:${needs.localRegistryPort}, where no registry could be started: ${lastLine(r.stderr)}`);
+}
+
 /** A `pulumi` on PATH that is not the offline toolchain's own build. */
 function externalPulumi(toolsCache: string): string | undefined {
     for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
@@ -111,4 +118,24 @@ function toolsCache(): string {
 /** Each component name is also the name of the binary it puts in the cache's bin/. */
 function built(component: string): boolean {
     return fs.existsSync(path.join(toolsCache(), "bin", component));
+}
+
+/** Where `npm run cluster -- start` writes the real node's kubeconfig (tools/cluster/cluster.sh). */
+export function nodeKubeconfig(): string {
+    return process.env.DBPLACE_NODE_KUBECONFIG ?? path.join(os.homedir(), ".cache", "dbplace", "kubeconfig");
+}
+
+/**
+ * The kubeconfig for a stack that uses the ambient cluster: $KUBECONFIG when set, else the project's node
+ * when it runs, else ~/.kube/config. Throws when there is none, before anything is deployed.
+ */
+export function clusterEnvironment(needs: DeployNeeds, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    if (!needs.ambientCluster || env.KUBECONFIG) return env;
+    if (fs.existsSync(nodeKubeconfig())) {
+        console.error(`[up] cluster: the project's node (${nodeKubeconfig()})`);
+        return { ...env, KUBECONFIG: nodeKubeconfig() };
+    }
+    if (fs.existsSync(path.join(os.homedir(), ".kube", "config"))) return env;
+    throw new UserError(`stack "${needs.stack}" deploys to a Kubernetes cluster, and none is configured: start this machine's ` +
+        `node with npm run cluster -- start, set KUBECONFIG, or set the stack's cluster.kubeconfig.`);
 }

@@ -6,16 +6,22 @@ import { projectDefaults, toPulumiConfig } from "../stacks";
 export interface DeployNeeds {
     readonly stack: string;
     readonly cloud: DatabaseSpec["cloud"];
-    /** A Docker engine: some database runs on local Docker. */
+    /** A Docker engine: some database runs on local Docker, or a dump is baked at deploy time. */
     readonly docker: boolean;
+    /** Port of the registry on 127.0.0.1 that a baked image is pushed to (npm run registry), if any. */
+    readonly localRegistryPort?: number;
     /** Images the project builds itself (tools/docker), named by the stack. */
     readonly localImages: { readonly base: string[]; readonly exporter: string[] };
     /** Provider plugins the program loads (the offline toolchain component names). */
     readonly plugins: string[];
+    /** Some database goes to the ambient Kubernetes cluster (local cloud, no kubeconfig or context in config). */
+    readonly ambientCluster: boolean;
 }
 
 /** The images tools/docker builds: `dbplace/postgres:<major>` and `dbplace/postgres-exporter:<version>`. */
 export const LOCAL_BASE_IMAGE = /^dbplace\/postgres:(\d+)$/;
+/** A repository on this machine's registry (tools/registry): `127.0.0.1:<port>/…`. */
+export const LOCAL_REGISTRY = /^(?:127\.0\.0\.1|localhost):(\d+)\//;
 export const LOCAL_EXPORTER_IMAGE = /^dbplace\/postgres-exporter:(v?[\d.]+)$/;
 
 /**
@@ -33,11 +39,15 @@ export function deployNeeds(stack: string, config: Record<string, unknown>, proj
     return {
         stack,
         cloud: spec.cloud,
-        docker: onDocker.length > 0,
+        docker: onDocker.length > 0 || spec.databases.some((d) => d.replicas.kind === "baked" && d.replicas.dump !== undefined),
+        localRegistryPort: spec.databases.map((d) => LOCAL_REGISTRY.exec(d.replicas.repository ?? "")).find((m) => m !== null)
+            ?.map(Number)[1],
         localImages: {
             base: [...new Set(images.filter((i) => LOCAL_BASE_IMAGE.test(i)))],
             exporter: [...new Set(images.filter((i) => LOCAL_EXPORTER_IMAGE.test(i)))],
         },
         plugins,
+        ambientCluster: spec.cloud === "local" &&
+            spec.databases.some((d) => d.placement === "cluster" && d.cluster.kubeconfig === undefined && d.cluster.context === undefined),
     };
 }

@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { BAKED, bake, scramVerifier } from "../../components/bake";
 import { docker } from "../../components/bake/docker";
 import { AGE_QUERIES } from "../../components/cluster/baked";
-import { exporterContainer, ExporterQuery, REPLICATION_QUERIES } from "../../components/cluster/pod";
+import { exporterContainer, ExporterQuery, exporterQueriesData, REPLICATION_QUERIES } from "../../components/cluster/pod";
 import { resolveStack } from "../../components/config";
 import { DatabaseSpec } from "../../components/config/validate";
 import { listStacks } from "../../lib/stacks";
@@ -36,17 +36,18 @@ const MYSQL: Sample[] = [{ name: "mysql_up", labels: {}, value: 1 }, { name: "my
 
 /**
  * Runs the exporter container the program puts next to a server, in that server's network namespace (as
- * a pod's containers share one), with the pod spec's environment. The local exporter image has no shell,
- * so the queries file the spec's command writes from $DBPLACE_QUERIES is mounted at the same path instead.
+ * a pod's containers share one), with the pod spec's environment and its queries ConfigMap mounted where
+ * the spec mounts it.
  */
 async function runExporter(name: string, next: string, work: string, spec: DatabaseSpec, port: number, username: string, password: string, queries: Record<string, ExporterQuery>): Promise<void> {
-    const c = exporterContainer({ spec, port, username, password: { name: "secret", key: "password" }, queries });
+    const c = exporterContainer({ spec, port, username, password: { name: "secret", key: "password" }, queriesConfigMap: "queries" });
     const env = c.env as { name: string; value?: string; valueFrom?: unknown }[];
-    const queryPath = env.find((e) => e.name === "PG_EXPORTER_EXTEND_QUERY_PATH")!.value!;
-    const file = path.join(work, `${name}.yaml`);
-    fs.writeFileSync(file, `${env.find((e) => e.name === "DBPLACE_QUERIES")!.value}\n`, { mode: 0o644 });
+    const mount = (c.volumeMounts as { mountPath: string }[])[0].mountPath;
+    const dir = fs.mkdtempSync(path.join(work, `${name}-queries-`));
+    fs.chmodSync(dir, 0o755);
+    for (const [key, content] of Object.entries(exporterQueriesData(queries))) fs.writeFileSync(path.join(dir, key), content, { mode: 0o644 });
     const args = env.flatMap((e) => ["-e", `${e.name}=${e.valueFrom ? password : e.value}`]);
-    const r = await docker(["run", "-d", "--name", name, "--label", `${LABEL}=${RUN_ID}`, "--network", `container:${next}`, "-v", `${file}:${queryPath}:ro`, ...args, EXPORTER_IMAGE]);
+    const r = await docker(["run", "-d", "--name", name, "--label", `${LABEL}=${RUN_ID}`, "--network", `container:${next}`, "-v", `${dir}:${mount}:ro`, ...args, EXPORTER_IMAGE]);
     if (r.code !== 0) throw new Error(`exporter ${name} did not start: ${r.stderr}`);
 }
 

@@ -60,7 +60,7 @@ describe("cluster: the dump CronJob", () => {
         assert.equal(upload.image, RCLONE_IMAGE);
         assert.deepEqual(upload.envFrom, [{ secretRef: { name: "backup-creds" } }]);
         assert.ok(upload.env.some((e: any) => e.name === "RCLONE_CONFIG_DEST_TYPE" && e.value === "s3"));
-        assert.match(upload.command[2], /rclone copy \/dumps "dest:acme-backups\/db\/app"/);
+        assert.match(upload.command[2], /rclone copy \/dumps "dest:acme-backups\/db\/app\/test\/app"/);
         assert.match(upload.command[2], /--min-age 14d/);
         assert.ok(upload.volumeMounts.every((m: any) => m.readOnly), "the uploader never writes the dumps");
         const gcs = podOf(one(await run({ backup: { destination: "gs://acme/app" } }), CRON, "app-dump")).containers[0];

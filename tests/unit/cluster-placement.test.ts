@@ -28,6 +28,8 @@ const T = {
     provider: "pulumi:providers:kubernetes",
     password: "random:index/randomPassword:RandomPassword",
     image: "docker:index/remoteImage:RemoteImage",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    claimPatch: "kubernetes:core/v1:PersistentVolumeClaimPatch",
 } as const;
 
 const cluster = { cloud: "local", placement: "cluster" };
@@ -37,13 +39,15 @@ const base = {
     [T.ns]: ["app-ns"],
     [T.password]: ["app-password", "app-replication-password"],
     [T.secret]: ["app-credentials"],
-    [T.configMap]: ["app-init"],
+    [T.configMap]: ["app-exporter-queries", "app-init"],
     [T.service]: ["app-headless", "app-rw"],
     [T.sts]: ["app-server"],
     [T.pdb]: ["app-pdb"],
     [T.netpol]: ["app-netpol"],
     [T.pvc]: ["app-dumps"],
     [T.cron]: ["app-dump"],
+    [T.serviceAccount]: ["app-dump-sa", "app-sa"],
+    [T.claimPatch]: ["app-data-0"],
 };
 
 /** Recorded inputs keep a secret's wrapper: `{<sig>: <secret>, value}`. */
@@ -58,12 +62,13 @@ function owned(r: MockRun): Record<string, string[]> {
 describe("local/cluster placement: resources per variant", () => {
     const variants: [string, Record<string, unknown>, Record<string, string[]>][] = [
         ["no replicas", {}, base],
-        ["high availability", { highAvailability: true }, base],
+        ["high availability", { highAvailability: true }, { ...base, [T.claimPatch]: ["app-data-0", "app-data-1"] }],
         ["baked replicas as a service", { replicas: bakedImage }, {
             ...base,
             [T.secret]: ["app-baked-reader", "app-credentials"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
         }],
@@ -72,6 +77,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.secret]: ["app-baked-reader", "app-credentials"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
             [T.hpa]: ["app-baked-hpa"],
@@ -83,6 +89,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.secret]: ["app-baked-reader", "app-credentials"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
         }],
@@ -90,6 +97,7 @@ describe("local/cluster placement: resources per variant", () => {
             ...base,
             [T.service]: ["app-headless", "app-rw", "app-streaming-ro"],
             [T.sts]: ["app-server", "app-streaming-standbys"],
+            [T.claimPatch]: ["app-data-0", "app-streaming-data-0", "app-streaming-data-1"],
             [T.pdb]: ["app-pdb", "app-streaming-pdb"],
             [T.netpol]: ["app-netpol", "app-streaming-netpol"],
         }],
@@ -99,6 +107,7 @@ describe("local/cluster placement: resources per variant", () => {
             [T.secret]: ["app-baked-reader", "app-credentials"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
+            [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
             [T.pdb]: ["app-baked-pdb", "app-pdb"],
             [T.netpol]: ["app-baked-netpol", "app-netpol"],
             [T.monitor]: ["app-baked-servicemonitor", "app-servicemonitor"],
@@ -189,8 +198,9 @@ describe("local/cluster placement: the primary", () => {
         for (const r of [one(result, T.sts, "app-server"), one(result, T.deploy, "app-baked-deploy")]) {
             const pod = podOf(r);
             assert.equal(pod.securityContext.runAsNonRoot, true, r.name);
-            assert.equal(pod.securityContext.runAsUser, 999, r.name);
-            assert.equal(pod.securityContext.fsGroup, 999, r.name);
+            // postgres:17 for the server; the pre-baked image comes from npm run bake's dbplace/postgres base.
+            assert.equal(pod.securityContext.runAsUser, r.name === "app-server" ? 999 : 100, r.name);
+            assert.equal(pod.securityContext.fsGroup, r.name === "app-server" ? 999 : 102, r.name);
             assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault", r.name);
             assert.equal(pod.automountServiceAccountToken, false, r.name);
             for (const c of pod.containers) {
@@ -245,13 +255,13 @@ describe("local/cluster placement: high availability", () => {
         assert.equal(sts.inputs.spec.replicas, 2);
         assert.equal(sts.inputs.spec.podManagementPolicy, "OrderedReady");
         const pod = sts.inputs.spec.template.spec;
-        const [required] = pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
-        assert.equal(required.topologyKey, "kubernetes.io/hostname");
-        assert.deepEqual(required.labelSelector.matchLabels, sts.inputs.spec.selector.matchLabels);
+        const preferred = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.find((t: any) => t.podAffinityTerm.topologyKey === "kubernetes.io/hostname");
+        assert.deepEqual(preferred.podAffinityTerm.labelSelector.matchLabels, sts.inputs.spec.selector.matchLabels);
         const script = pod.containers[0].command.join(" ");
         assert.match(script, /\$\{HOSTNAME##\*-\}" = "0"/);
         assert.match(script, /exec docker-entrypoint\.sh postgres/);
         assert.match(script, /pg_basebackup -h app-0\.app-headless .* -U replicator .* -R/);
+        assert.match(script, /exec docker-entrypoint\.sh postgres .*-c max_wal_senders=10 /);
         assert.deepEqual(one(result, T.pdb, "app-pdb").inputs.spec.minAvailable, 1);
     });
 
@@ -293,7 +303,8 @@ describe("local/cluster placement: providers and stacks", () => {
     it("builds the example cluster stack: baked replicas for the shop namespace with an autoscaler", async () => {
         const result = await run(loadStackConfig("cluster"), "cluster");
         const deploy = one(result, T.deploy, "app-baked-deploy");
-        assert.equal(deploy.inputs.spec.template.spec.containers[0].image, "registry.internal/dbplace/app-baked:seed");
+        // Baked from the seed dump at deploy time, pushed to the local registry, run by digest.
+        assert.match(deploy.inputs.spec.template.spec.containers[0].image, /^127\.0\.0\.1:5000\/dbplace\/app-baked@sha256:[0-9a-f]{64}$/);
         assert.equal(one(result, T.hpa, "app-baked-hpa").inputs.spec.maxReplicas, 6);
         assert.ok(ofType(result, T.rule).length === 2);
     });

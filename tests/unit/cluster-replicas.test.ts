@@ -30,8 +30,10 @@ describe("cluster: baked replicas as a service", () => {
         assert.equal(deploy.inputs.spec.replicas, 3);
         assert.equal(deploy.inputs.spec.volumeClaimTemplates, undefined);
         const spec = pod(deploy);
-        assert.equal(spec.volumes, undefined, "baked replicas mount nothing: the data is in the image");
-        for (const c of spec.containers) assert.equal(c.volumeMounts, undefined, c.name);
+        // The data is in the image: nothing but a memory-backed /dev/shm and the exporter's queries file.
+        assert.deepEqual(spec.volumes.map((v: any) => Object.keys(v).filter((k) => k !== "name").join() + ":" + (v.emptyDir?.medium ?? v.configMap?.name ?? "")),
+            ["emptyDir:Memory", "configMap:app-baked-exporter"]);
+        assert.ok(!JSON.stringify(spec).includes("persistentVolumeClaim"), "baked replicas mount no claim");
         const [db] = spec.containers;
         assert.equal(db.image, image);
         assert.deepEqual(db.readinessProbe.exec.command, BAKED.readinessCommand("app"));
@@ -46,16 +48,21 @@ describe("cluster: baked replicas as a service", () => {
     });
 
     it("exports the data age as dbplace_baked_data_age_seconds from its own exporter, as the reader", async () => {
-        const deploy = one(await run({ ...cluster, replicas: { kind: "baked", count: 1, image } }), DEPLOY, "app-baked-deploy");
+        const result = await run({ ...cluster, replicas: { kind: "baked", count: 1, image } });
+        const deploy = one(result, DEPLOY, "app-baked-deploy");
         const exporter = pod(deploy).containers.find((c: any) => c.name === "exporter");
         const env = Object.fromEntries(exporter.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
         assert.equal(env.DATA_SOURCE_USER, BAKED.readerRole);
         assert.deepEqual(env.DATA_SOURCE_PASS, { secretKeyRef: { name: "app-reader", key: "password" } });
+        // A mounted file, not a shell writing one: the project's exporter image has no shell.
+        assert.equal(exporter.command, undefined);
+        assert.equal(env.PG_EXPORTER_EXTEND_QUERY_PATH, "/etc/dbplace-exporter/queries.yaml");
+        assert.deepEqual(exporter.volumeMounts, [{ name: "exporter-queries", mountPath: "/etc/dbplace-exporter", readOnly: true }]);
+        const queries = one(result, "kubernetes:core/v1:ConfigMap", "app-baked-exporter-queries").inputs.data["queries.yaml"];
         // postgres_exporter names metrics <namespace>_<column>.
-        assert.match(env.DBPLACE_QUERIES, /^dbplace_baked_data_age:\n/);
-        assert.match(env.DBPLACE_QUERIES, /- seconds:\n\s+usage: GAUGE/);
-        assert.ok(env.DBPLACE_QUERIES.replace(/\s+/g, " ").includes(BAKED.ageQuery.replace(/\s+/g, " ")), "the age comes from the image's metadata table");
-        assert.equal(env.PG_EXPORTER_EXTEND_QUERY_PATH, "/tmp/dbplace-queries.yaml");
+        assert.match(queries, /^dbplace_baked_data_age:\n/);
+        assert.match(queries, /- seconds:\n\s+usage: GAUGE/);
+        assert.ok(queries.replace(/\s+/g, " ").includes(BAKED.ageQuery.replace(/\s+/g, " ")), "the age comes from the image's metadata table");
     });
 
     it("scales on CPU between count and maxReplicas, and leaves the count to the autoscaler", async () => {
@@ -74,7 +81,7 @@ describe("cluster: baked replicas as a service", () => {
         assert.equal(svc.metadata.name, "app-ro");
         assert.equal(svc.spec.type, "ClusterIP");
         assert.deepEqual(svc.spec.selector, one(result, DEPLOY, "app-baked-deploy").inputs.spec.selector.matchLabels);
-        assert.equal(one(result, "kubernetes:policy/v1:PodDisruptionBudget", "app-baked-pdb").inputs.spec.maxUnavailable, 1);
+        assert.equal(one(result, "kubernetes:policy/v1:PodDisruptionBudget", "app-baked-pdb").inputs.spec.minAvailable, 2);
         const policy = one(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-baked-netpol").inputs.spec;
         assert.deepEqual(policy.podSelector.matchLabels, svc.spec.selector);
         assert.deepEqual(policy.ingress[1].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "shop" } } }]);
@@ -132,7 +139,7 @@ describe("cluster: baked replicas as sidecars", () => {
         assert.equal(c.volumeMounts, undefined);
         assert.deepEqual((c.readinessProbe as any).exec.command, BAKED.readinessCommand("app"));
         assert.deepEqual(c.ports, [{ name: "db", containerPort: 5432 }]);
-        assert.equal((c.securityContext as any).runAsUser, 999, "set on the container: the application's pod has its own settings");
+        assert.equal((c.securityContext as any).runAsUser, 100, "set on the container: the application's pod has its own settings");
     });
 
     it("adds itself to an application's pod, as a native sidecar by default", async () => {
@@ -148,6 +155,11 @@ describe("cluster: baked replicas as sidecars", () => {
         const legacy = pod(one(result, DEPLOY, "legacy"));
         assert.deepEqual(legacy.containers.map((c: any) => c.name), ["app", "app-replica"]);
         assert.deepEqual(legacy.initContainers.map((c: any) => c.name), ["migrate"]);
+        for (const p of [native, legacy]) {
+            const replica = [...p.containers, ...p.initContainers].find((c: any) => c.name === "app-replica");
+            assert.deepEqual(replica.volumeMounts, [{ name: "dbplace-shm", mountPath: "/dev/shm" }]);
+            assert.deepEqual(p.volumes, [{ name: "dbplace-shm", emptyDir: { medium: "Memory", sizeLimit: "128Mi" } }], "the replica's /dev/shm joins the pod");
+        }
     });
 });
 
@@ -178,8 +190,9 @@ describe("cluster: streaming replicas", () => {
         assert.equal(sts.protect, false, "standbys are copies: re-cloned, never protected");
         assert.ok(sts.dependsOn.includes("app-server"), "standbys start after the primary");
         const script = pod(sts).containers[0].command.join(" ");
-        assert.match(script, /pg_basebackup -h app-rw\.db-app\.svc -p 5432 -U replicator -D "\$PGDATA" -R -X stream/);
-        assert.match(script, /exec postgres -c hot_standby=on -c max_connections=100/);
+        assert.match(script, /pg_basebackup -h app-rw\.db-app\.svc -p 5432 -U replicator -S "\$slot" -D "\$clone" -R -X stream/);
+        assert.match(script, /mv "\$clone" "\$PGDATA"/);
+        assert.match(script, /exec postgres -c max_connections=100 .* -c hot_standby=on/);
         const env = Object.fromEntries(pod(sts).containers[0].env.map((e: any) => [e.name, e.valueFrom?.secretKeyRef?.key ?? e.value]));
         assert.equal(env.REPLICATION_PASSWORD, "replication-password");
     });
@@ -188,15 +201,17 @@ describe("cluster: streaming replicas", () => {
         const result = await run({ ...cluster, replicas: { kind: "streaming", count: 1 } });
         const init = one(result, "kubernetes:core/v1:ConfigMap", "app-init").inputs.data["10-dbplace-replication.sh"];
         assert.match(init, /CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD '\$REPLICATION_PASSWORD'/);
-        assert.match(init, /host replication replicator all scram-sha-256" >> "\$PGDATA\/pg_hba.conf"/);
+        assert.match(init, /method=\$\(psql .* -Atc "SHOW password_encryption"\)/);
+        assert.match(init, /host replication replicator all \$method" >> "\$PGDATA\/pg_hba.conf"/);
         const primary = pod(one(result, STS, "app-server")).containers[0];
         assert.ok(primary.volumeMounts.some((m: any) => m.mountPath === "/docker-entrypoint-initdb.d"));
     });
 
     it("export and alert on replication lag, from the standbys' own exporters", async () => {
         const result = await run({ ...cluster, cluster: { prometheusOperator: true }, replicas: { kind: "streaming", count: 2 } });
-        const exporter = pod(one(result, STS, "app-streaming-standbys")).containers.find((c: any) => c.name === "exporter");
-        assert.match(exporter.env.find((e: any) => e.name === "DBPLACE_QUERIES").value, /^dbplace_replication:/);
+        const standby = pod(one(result, STS, "app-streaming-standbys"));
+        assert.ok(standby.volumes.some((v: any) => v.configMap?.name === "app-exporter"), "the standbys mount the primary's queries");
+        assert.match(one(result, "kubernetes:core/v1:ConfigMap", "app-exporter-queries").inputs.data["queries.yaml"], /^dbplace_replication:/);
         const lag = alerts(result, "app-alerts").ReplicationLag;
         assert.match(lag.expr, /dbplace_replication_lag_seconds\{namespace="db-app", pod=~"app-\[0-9\]\+\|app-replica-\[0-9\]\+"\}\) > 60/);
         assert.match(lag.expr, /dbplace_replication_is_streaming/);

@@ -74,7 +74,7 @@ describe("compare CLI: arguments, exit codes and messages", () => {
         assert.match(r.out, /^ {18}│ dev\s+│ prod$/m);
         assert.match(r.out, /^billing {2}in 1 of 2: prod\n {2}placement: managed on aws · engine: postgres 17/m);
         assert.match(r.out, /^ {2}dev: 1 db, 5 resources; \$0\.00$/m);
-        assert.match(r.out, /^ {2}prod: 2 dbs, 9 resources; incomplete: 1 item unpriced \(aws\/us-east-1: rds:postgres:db\.m7g\.large\); no total/m);
+        assert.match(r.out, /^ {2}prod: 2 dbs, 9 resources; \$345\.66 \(\+\$345\.66 vs dev\)$/m);
         assert.doesNotMatch(r.out, /Only in some stacks/);
         assert.match((await compare(["dev", "prod", "--resources"])).out, /Only in some stacks/);
     });

@@ -21,10 +21,12 @@ describe("compare: estimated monthly cost", () => {
     });
 
     it("shows no total when a database server's compute is unpriced, and never borrows a neighbour's price", () => {
-        const e = estimateCost([res("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.r7g.xlarge", allocatedStorage: 500, storageType: "gp3" })], prices, east);
-        assert.deepEqual(e.unpriced.map((u) => [u.item, u.main]), [["rds:postgres:db.r7g.xlarge in aws/us-east-1", true]]);
+        // db.r7g.xlarge is in the table; the next size up is not, and is not derived from it.
+        assert.equal(prices.regions["aws/us-east-1"].hourly["rds:postgres:db.r7g.xlarge"]?.usd, 0.478);
+        const e = estimateCost([res("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.r7g.2xlarge", allocatedStorage: 500, storageType: "gp3" })], prices, east);
+        assert.deepEqual(e.unpriced.map((u) => [u.item, u.main]), [["rds:postgres:db.r7g.2xlarge in aws/us-east-1", true]]);
         assert.equal(formatCost(e, "USD"), "incomplete: 1 unpriced, no total");
-        assert.deepEqual(unpricedItems(e), ["rds:postgres:db.r7g.xlarge in aws/us-east-1"]);
+        assert.deepEqual(unpricedItems(e), ["rds:postgres:db.r7g.2xlarge in aws/us-east-1"]);
     });
 
     it("says incomplete up front, with the priced part, when only a side item is unpriced", () => {

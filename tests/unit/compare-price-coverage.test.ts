@@ -1,9 +1,11 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { evaluateWithMocks } from "../../lib/compare/collect";
 import { estimateCost, regionOf } from "../../lib/compare/cost/estimate";
 import { loadPrices } from "../../lib/compare/prices";
 import { attribute } from "../../lib/compare/resources";
-import { listStacks, loadStackConfig } from "../../lib/stacks";
+import { listStacks, loadStackConfig, PROJECT_ROOT } from "../../lib/stacks";
 
 /**
  * Every instance type, storage class and priced service a preset can produce must have an entry in
@@ -43,13 +45,21 @@ for (const stack of listStacks()) {
     const config = loadStackConfig(stack);
     for (const key of ["aws:region", "gcp:region"]) if (typeof config[key] === "string") exampleRegions.add(`${key.split(":")[0]}/${config[key]}`);
 }
-const documented = Object.keys(prices.regions);
+// The README's comparison section names the priced regions; every one of them is walked.
+const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+const readmeRegions = [...(/^Priced regions: (.*?)\(/ms.exec(readme)?.[1] ?? "").matchAll(/`((?:aws|gcp)\/[a-z0-9-]+)`/g)].map((m) => m[1]);
+const documented = [...new Set([...Object.keys(prices.regions), ...readmeRegions])];
 
 describe("compare: every price a preset or an example stack can produce is in data/prices.json", function () {
     this.timeout(240_000);
 
     it("documents every region the example stacks use", () => {
         assert.deepEqual([...exampleRegions].filter((r) => !documented.includes(r)), []);
+    });
+
+    it("the README's priced regions are the table's regions", () => {
+        assert.ok(readmeRegions.length > 0, "README.md has a 'Priced regions:' line in its comparison section");
+        assert.deepEqual([...readmeRegions].sort(), Object.keys(prices.regions).sort());
     });
 
     for (const region of documented) {

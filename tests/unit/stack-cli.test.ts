@@ -52,10 +52,18 @@ describe("npm run up: what a stack needs, from its validated config", () => {
         assert.deepEqual(needs.plugins, ["pulumi-resource-random", "pulumi-resource-docker"]);
     });
 
-    it("the cluster stack needs no dockerd, and the kubernetes provider", () => {
+    it("the cluster stack needs dockerd to bake its dump, the local registry it pushes to, the ambient cluster and the kubernetes provider", () => {
         const needs = deployNeeds("cluster", loadStackConfig("cluster"), "dbplace");
-        assert.equal(needs.docker, false);
+        assert.equal(needs.docker, true);
+        assert.equal(needs.localRegistryPort, 5000);
+        assert.equal(needs.ambientCluster, true);
         assert.ok(needs.plugins.includes("pulumi-resource-kubernetes"));
+    });
+
+    it("a cluster stack with an image and an explicit kubeconfig needs neither dockerd, a registry nor the ambient cluster", () => {
+        const needs = deployNeeds("c", { "dbplace:cloud": "local", "dbplace:placement": "cluster", "dbplace:cluster": { kubeconfig: "/k" },
+            "dbplace:replicas": { kind: "baked", image: "registry.example.com/app-baked:1" } }, "dbplace");
+        assert.deepEqual([needs.docker, needs.localRegistryPort, needs.ambientCluster], [false, undefined, false]);
     });
 
     it("prints the contract without secrets and lines that fetch them when they run", () => {

@@ -11,7 +11,7 @@
 #   logs/<component>.log         full build output of the last build of each component
 #
 # Components: pulumi pulumi-language-nodejs pulumi-resource-docker pulumi-resource-random
-#             pulumi-resource-kubernetes etcd kube kwok registry promtool
+#             pulumi-resource-kubernetes etcd kube kwok registry coredns local-path-provisioner promtool
 # (the local Docker stack needs the first four, so they come first)
 # Exit status: 0 when every requested component is built (or cached), non-zero otherwise.
 set -euo pipefail
@@ -205,14 +205,15 @@ build_kube() {
     sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*#\t\1 => \1 v'"$KUBE_STAGING_VERSION"'#p' "$kmod"
     printf ')\n'
   } > go.mod
-  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n)\n' > tools.go
+  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n\t_ "k8s.io/kubernetes/cmd/kubelet"\n\t_ "k8s.io/kubernetes/cmd/kube-proxy"\n)\n' > tools.go
   go mod tidy
   local ld="" minor; minor="$(echo "$KUBE_VERSION" | cut -d. -f2)"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld="$ld -X $p.gitVersion=v$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
   done
   gobuild "$ld" "$out/bin" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
 }
 
 build_kwok() {
@@ -241,13 +242,33 @@ build_registry() {
     github.com/distribution/distribution/v3/cmd/registry
 }
 
+# CoreDNS for the real node's cluster DNS (tools/cluster): only the plugins its Corefile uses.
+build_coredns() {
+  local src="$1" out="$2"
+  newmod "$src"; cd "$src"
+  printf 'module dbplace.local/toolchain/coredns\n\ngo 1.26\n\nrequire github.com/coredns/coredns v%s\n' "$COREDNS_VERSION" > go.mod
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/coredns/coredns"\n' > tools.go
+  go mod tidy
+  gobuild "" "$out/bin" github.com/coredns/coredns
+}
+
+# The node's storage provisioner: hostPath volumes under the node's data directory.
+build_local-path-provisioner() {
+  local src="$1" out="$2"
+  newmod "$src"; cd "$src"
+  printf 'module dbplace.local/toolchain/local-path-provisioner\n\ngo 1.26\n\nrequire github.com/rancher/local-path-provisioner v%s\n' "$LOCAL_PATH_VERSION" > go.mod
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/rancher/local-path-provisioner"\n' > tools.go
+  go mod tidy
+  gobuild "" "$out/bin" github.com/rancher/local-path-provisioner
+}
+
 build_promtool() {
   local src="$1" out="$2"
   newmod "$src"; cd "$src"
   printf 'module dbplace.local/toolchain/promtool\n\ngo 1.26\n\nrequire github.com/prometheus/prometheus v%s\n' "$PROMTOOL_MODULE" > go.mod
   # No `go mod tidy`: it downloads every module of every build tag (1.9 GB). With -mod=mod, go build
   # fetches only what promtool's packages import, and remove_all_sd leaves out the service-discovery
-  # plugins (cloud SDKs, client-go), which rule checks and rule tests never use.
+  # plugins (the cloud SDKs), which rule checks and rule tests never use.
   gobuild "-X github.com/prometheus/common/version.Version=$PROMTOOL_VERSION" "$out/bin" -tags remove_all_sd \
     github.com/prometheus/prometheus/cmd/promtool
 }
@@ -270,9 +291,11 @@ COMPONENTS=(
   "pulumi-resource-random:$RANDOM_PROVIDER_STAMP-$(srchash pulumi-resource-random):pulumi-resource-random"
   "pulumi-resource-kubernetes:$KUBERNETES_PROVIDER_STAMP-$(srchash pulumi-resource-kubernetes):pulumi-resource-kubernetes"
   "etcd:$ETCD_VERSION:etcd"
-  "kube:$KUBE_VERSION:kube-apiserver,kube-controller-manager,kube-scheduler,kubectl"
+  "kube:$KUBE_VERSION-node:kube-apiserver,kube-controller-manager,kube-scheduler,kubectl,kubelet,kube-proxy"
   "kwok:$KWOK_VERSION:kwok,kwokctl"
   "registry:$REGISTRY_VERSION:registry"
+  "coredns:$COREDNS_VERSION:coredns"
+  "local-path-provisioner:$LOCAL_PATH_VERSION:local-path-provisioner"
   "promtool:$PROMTOOL_VERSION-nosd:promtool"
 )
 if [ -n "$ONLY" ]; then

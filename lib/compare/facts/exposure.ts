@@ -35,9 +35,12 @@ export function exposureOf(resources: readonly PlannedResource[], spec: Database
     }
     return {
         reach: publicReasons.length > 0 ? `PUBLIC: ${[...new Set(publicReasons)].sort().join("; ")}` : "private",
-        clients: [...clients].sort(),
+        // Who the database serves first; its own servers and load-balancer probes last (narrow cells clip the end).
+        clients: [...clients].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)),
     };
 }
+
+const rank = (client: string) => (/^(its own servers|Google health checks)/.test(client) ? 1 : 0);
 
 interface Sink {
     pub(why: string): void;
@@ -52,6 +55,25 @@ function cidrs(values: unknown, sink: Sink, what: string): void {
         if (WORLD.has(c)) sink.pub(`${what} open to ${c}`);
         sink.client(`cidr ${c}`);
     }
+}
+
+/** The ranges Google's load-balancer health checks come from. */
+const GOOGLE_HEALTH_CHECKERS = new Set(["35.191.0.0/16", "130.211.0.0/22"]);
+const DATABASE_PORTS = [5432, 3306];
+
+/** Whether any allowed protocol/port range admits a PostgreSQL or MySQL port (no port, or -1, means all). */
+function portsReachDatabase(allows: { protocol?: unknown; from?: unknown; to?: unknown }[]): boolean {
+    return allows.some((a) => {
+        const protocol = String(a.protocol ?? "tcp").toLowerCase();
+        if (!["tcp", "all", "-1", "6"].includes(protocol)) return false;
+        if (a.from === undefined || Number(a.from) === -1) return true;
+        return DATABASE_PORTS.some((p) => p >= Number(a.from) && p <= Number(a.to ?? a.from));
+    });
+}
+
+/** A rule that admits no database port still makes the database's network public when it is open to the world. */
+function worldOnly(ranges: readonly unknown[], sink: Sink, what: string): void {
+    for (const c of ranges.map(String)) if (WORLD.has(c)) sink.pub(`${what} open to ${c}`);
 }
 
 /** One reader per resource type that says something about reachability. */
@@ -92,8 +114,12 @@ const READERS: Record<string, (r: PlannedResource, sink: Sink) => void> = {
         }
     },
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (r, sink) => {
-        cidrs([r.inputs.cidrIpv4, r.inputs.cidrIpv6].filter((c) => c !== undefined), sink, `ingress rule ${r.name}`);
-        if (r.inputs.referencedSecurityGroupId !== undefined) sink.client(`sg ${String(r.inputs.referencedSecurityGroupId)}`);
+        const ranges = [r.inputs.cidrIpv4, r.inputs.cidrIpv6].filter((c) => c !== undefined);
+        if (!portsReachDatabase([{ from: r.inputs.fromPort, to: r.inputs.toPort, protocol: r.inputs.ipProtocol }])) return worldOnly(ranges, sink, `ingress rule ${r.name}`);
+        cidrs(ranges, sink, `ingress rule ${r.name}`);
+        const ref = r.inputs.referencedSecurityGroupId;
+        // A group that admits itself lets the database's own servers (primary, standbys) replicate.
+        if (ref !== undefined) sink.client(ref === r.inputs.securityGroupId ? `its own servers (sg ${String(ref)})` : `sg ${String(ref)}`);
         if (r.inputs.prefixListId !== undefined) sink.client(`prefix list ${String(r.inputs.prefixListId)}`);
     },
     "aws:ec2/securityGroupRule:SecurityGroupRule": (r, sink) => {
@@ -110,14 +136,25 @@ const READERS: Record<string, (r: PlannedResource, sink: Sink) => void> = {
     },
     "gcp:compute/firewall:Firewall": (r, sink) => {
         if (r.inputs.direction !== undefined && r.inputs.direction !== "INGRESS") return;
-        cidrs(r.inputs.sourceRanges, sink, `firewall ${r.name}`);
-        for (const t of asArray(r.inputs.sourceTags)) sink.client(`tag ${String(t)}`);
+        const ranges = asArray(r.inputs.sourceRanges).map(String);
+        const allows = (asArray(r.inputs.allows) as Record<string, unknown>[]).flatMap((a) => {
+            const ports = asArray(a.ports).map(String);
+            return ports.length === 0 ? [{ protocol: a.protocol }] : ports.map((p) => ({ protocol: a.protocol, from: p.split("-")[0], to: p.split("-").pop() }));
+        });
+        // SSH through IAP and other admin ports are not database clients (a world-open one is still reported).
+        if (!portsReachDatabase(allows)) return worldOnly(ranges, sink, `firewall ${r.name}`);
+        if (ranges.length > 0 && ranges.every((c) => GOOGLE_HEALTH_CHECKERS.has(c))) sink.client("Google health checks");
+        else cidrs(ranges, sink, `firewall ${r.name}`);
+        const targets = new Set(asArray(r.inputs.targetTags).map(String));
+        for (const t of asArray(r.inputs.sourceTags).map(String)) sink.client(targets.has(t) ? `its own servers (tag ${t})` : `tag ${t}`);
         for (const sa of asArray(r.inputs.sourceServiceAccounts)) sink.client(`service account ${String(sa)}`);
     },
     "gcp:sql/databaseInstance:DatabaseInstance": (r, sink) => {
         const ip = get(r.inputs, "settings.ipConfiguration") as Record<string, unknown> | undefined;
         if (ip?.ipv4Enabled === true) sink.pub(`Cloud SQL ${r.name} has a public IPv4 address`);
         for (const n of asArray(ip?.authorizedNetworks) as Record<string, unknown>[]) cidrs(n.value, sink, `Cloud SQL ${r.name}`);
+        // A private IP is reachable from the whole VPC network (and what peers with it): VPC firewall rules do not filter it.
+        if (ip?.privateNetwork !== undefined) sink.client(`any host in VPC ${typeof ip.privateNetwork === "string" ? ip.privateNetwork.split("/").pop() : "network"} (private IP)`);
     },
     "gcp:compute/instance:Instance": (r, sink) => {
         const nics = asArray(r.inputs.networkInterfaces) as Record<string, unknown>[];

@@ -1,0 +1,147 @@
+// The cluster placement's pods, run for real: the StatefulSets the program renders (read from the mock
+// runner's record, so what runs is what `pulumi up` would send) started in Docker from the project's
+// base image with their user, env, init scripts and claims, the way a kubelet would.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { dockerOk } from "../../components/bake/docker";
+import { MockRun, runProgram } from "../../lib/mock-runner";
+import { program } from "../../program";
+import { one } from "../helpers/resources";
+import { BASE_IMAGE, ensureDockerAndBaseImage, RUN_ID } from "./support/env";
+import { claimVolume, execCode, LABEL, removeThisRun, runPodContainer, volumePath, waitFor } from "./support/pods";
+
+const STS = "kubernetes:apps/v1:StatefulSet";
+const STANDBYS = 20;
+const PASSWORD = "primary-password-e2e";
+const REPLICATION = "replication-password-e2e";
+const secrets = { "app-credentials/password": PASSWORD, "app-credentials/replication-password": REPLICATION };
+const tag = RUN_ID.replace(/[^a-z0-9]/gi, "").slice(-10).toLowerCase();
+
+/** The program's rendering of a cluster database with streaming standbys on the project's base image. */
+function render(extra: Record<string, unknown> = {}): Promise<MockRun> {
+    return runProgram({
+        stack: "e2e",
+        config: {
+            cloud: "local", placement: "cluster", image: BASE_IMAGE, engineVersion: "15", deletionProtection: false,
+            replicas: { kind: "streaming", count: STANDBYS }, ...extra,
+        },
+        program,
+    });
+}
+
+const podOf = (run: MockRun, name: string) => one(run, STS, name).inputs.spec.template.spec;
+const initScripts = (run: MockRun) => ({ "app-init": one(run, "kubernetes:core/v1:ConfigMap", "app-init").inputs.data });
+const sql = (container: string, query: string) => dockerOk(["exec", container, "psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-U", "dbadmin", "-d", "app", "-c", query]).then((s) => s.trim());
+
+describe("cluster placement pods, run for real (docker)", function () {
+    let network: string;
+    let run: MockRun;
+
+    before(async function () {
+        ensureDockerAndBaseImage();
+        network = `cd-${tag}`;
+        await dockerOk(["network", "create", "--label", `${LABEL}=${RUN_ID}`, network]);
+        run = await render();
+    });
+    after(removeThisRun);
+
+    /** The primary (ordinal 0) as rendered, on a fresh claim; `options` can make its first start behave like another server. */
+    async function primary(name: string, rendered = run, env: string[] = []): Promise<string> {
+        const pod = podOf(rendered, "app-server");
+        const claim = await claimVolume(`${name}-data`, BASE_IMAGE, pod.securityContext.fsGroup);
+        const podWithEnv = env.length === 0 ? pod : {
+            ...pod, containers: [{ ...pod.containers[0], env: [...pod.containers[0].env, ...env.map((e) => ({ name: e.split("=")[0], value: e.slice(e.indexOf("=") + 1) }))] }],
+        };
+        await runPodContainer({
+            name, pod: podWithEnv, secrets, configMaps: initScripts(rendered), claims: { data: claim }, network, hostname: "app-0", aliases: [`${name}.db-app.svc`],
+        });
+        await waitFor(name, pod.containers[0].readinessProbe.exec.command, 30_000);
+        return name;
+    }
+
+    /** Standby ordinal 0 of the rendered streaming StatefulSet, cloning from `primaryName`. */
+    async function standby(name: string, claim: string, primaryName: string, rendered = run): Promise<string> {
+        const pod = podOf(rendered, "app-streaming-standbys");
+        const [db] = pod.containers;
+        // The rendered script names the primary by its Service; this network answers that name with `primaryName`.
+        const script = (db.command as string[])[2].split("app-rw.db-app.svc").join(`${primaryName}.db-app.svc`);
+        return runPodContainer({
+            name, pod, secrets, claims: { data: claim }, network, hostname: "app-replica-0", command: [db.command[0], db.command[1], script],
+        });
+    }
+
+    it("runs as the uid and gid the project's base image gives postgres (defect 13)", async () => {
+        // initdb refuses a uid the image has no user for: the primary starting at all proves the pair.
+        const p = await primary(`cd-uid-${tag}`);
+        assert.equal(await sql(p, "SELECT current_setting('data_directory') IS NOT NULL"), "t");
+        const uid = Number((await dockerOk(["run", "--rm", "--entrypoint", "id", BASE_IMAGE, "-u", "postgres"])).trim());
+        const gid = Number((await dockerOk(["run", "--rm", "--entrypoint", "id", BASE_IMAGE, "-g", "postgres"])).trim());
+        for (const set of ["app-server", "app-streaming-standbys"]) {
+            const sc = podOf(run, set).securityContext;
+            assert.deepEqual([sc.runAsUser, sc.runAsGroup, sc.fsGroup], [uid, gid, gid], `${set} must run as ${BASE_IMAGE}'s postgres`);
+        }
+    });
+
+    it("a standby whose first clone was killed clones again and follows the primary (defect 1), on its own slot with senders for every standby (defect 5)", async () => {
+        const p = await primary(`cd-primary-${tag}`);
+        assert.ok(Number(await sql(p, "SHOW max_wal_senders")) >= 2 * STANDBYS + 2, "each cloning standby holds two WAL senders");
+        assert.ok(Number(await sql(p, "SHOW max_replication_slots")) >= STANDBYS, "a slot per standby");
+
+        const claim = await claimVolume(`cd-standby-${tag}-data`, BASE_IMAGE, podOf(run, "app-streaming-standbys").securityContext.fsGroup);
+        const dir = await volumePath(claim);
+        const s1 = await standby(`cd-standby-${tag}-a`, claim, p);
+        // Kill it as a probe or a drain would, mid-copy: as soon as the first file of the copy exists.
+        const copying = () => fs.readdirSync(dir).some((d) => fs.existsSync(path.join(dir, d, "PG_VERSION")));
+        const t0 = Date.now();
+        while (!copying() && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
+        await dockerOk(["kill", s1]);
+        const complete = fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, "global", "pg_control")));
+        assert.ok(copying(), "the clone never started");
+        assert.deepEqual(complete, [], "the clone finished before the kill; the test did not interrupt it");
+        await dockerOk(["rm", s1]);
+
+        // The pod's next container, on the same claim.
+        const s2 = await standby(`cd-standby-${tag}-b`, claim, p);
+        await waitFor(s2, podOf(run, "app-streaming-standbys").containers[0].readinessProbe.exec.command, 60_000);
+        assert.equal(await sql(s2, "SELECT pg_is_in_recovery()"), "t");
+        await sql(p, "CREATE TABLE IF NOT EXISTS written (id int); INSERT INTO written VALUES (42)");
+        await waitFor(s2, ["psql", "-XAtq", "-U", "dbadmin", "-d", "app", "-c", "SELECT 1 FROM written WHERE id = 42", "-o", "/dev/null", "--set", "ON_ERROR_STOP=1"], 20_000);
+        assert.equal(await sql(s2, "SELECT count(*) FROM written"), "1");
+        assert.equal(await sql(p, "SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE active"), "app_replica_0", "the standby streams through its own slot");
+    });
+
+    it("standbys connect to a primary that stores passwords as md5, as PostgreSQL 13 does by default (defect 2)", async () => {
+        // PGOPTIONS makes every session of the primary's first start use md5, which is what a PostgreSQL 13
+        // server (default password_encryption = md5) does: the replication role's password is stored as md5.
+        const p = await primary(`cd-md5-${tag}`, run, ["PGOPTIONS=-c password_encryption=md5"]);
+        assert.match(await sql(p, "SELECT rolpassword FROM pg_authid WHERE rolname = 'replicator'"), /^md5/, "the role is stored as md5");
+        const claim = await claimVolume(`cd-md5-standby-${tag}-data`, BASE_IMAGE, podOf(run, "app-streaming-standbys").securityContext.fsGroup);
+        const s = await standby(`cd-md5-standby-${tag}`, claim, p);
+        await waitFor(s, podOf(run, "app-streaming-standbys").containers[0].readinessProbe.exec.command, 60_000);
+        assert.equal(await sql(s, "SELECT pg_is_in_recovery()"), "t");
+    });
+
+    it("liveness passes while postgres is up but rejecting connections (recovery), and fails with no server (defect 12)", async () => {
+        const pod = podOf(run, "app-server");
+        const [db] = pod.containers;
+        const name = `cd-live-${tag}`;
+        await primary(name);
+        assert.equal(await execCode(name, db.livenessProbe.exec.command), 0, "alive when serving");
+        await dockerOk(["stop", name]);
+        await dockerOk(["rm", name]);
+        // The same data directory, kept in recovery with connections refused until it is consistent (here: forever).
+        const recovering = `${name}-recovery`;
+        await runPodContainer({
+            name: recovering, pod, secrets, configMaps: initScripts(run), claims: { data: `${name}-data` }, network, hostname: "app-0",
+            command: ["bash", "-c", 'touch "$PGDATA/standby.signal" && exec postgres -c hot_standby=off'],
+        });
+        await waitFor(recovering, ["sh", "-c", "pg_isready -q -h 127.0.0.1 -p 5432; [ $? -eq 1 ]"], 30_000);
+        assert.notEqual(await execCode(recovering, db.readinessProbe.exec.command), 0, "not ready: it answers no query");
+        assert.equal(await execCode(recovering, db.livenessProbe.exec.command), 0, "alive: restarting it would only restart the recovery");
+        await dockerOk(["exec", recovering, "pg_ctl", "-D", db.env.find((e: any) => e.name === "PGDATA").value, "-m", "immediate", "stop"]).catch(() => undefined);
+        const idle = `${name}-idle`;
+        await runPodContainer({ name: idle, pod, secrets, configMaps: initScripts(run), network, hostname: "app-0", claims: { data: `${name}-data` }, command: ["sleep", "60"] });
+        assert.notEqual(await execCode(idle, db.livenessProbe.exec.command), 0, "dead when nothing answers");
+    });
+});

@@ -1,0 +1,176 @@
+/**
+ * Engine tier on a real Kubernetes node (tools/cluster: kubelet, containerd, runc, CNI bridge, CoreDNS,
+ * local-path volumes): `npm run up -- cluster` deploys the repository's own cluster stack with the real
+ * Pulumi engine, and real PostgreSQL pods answer. Clients are pods on the node's bridge; the host reaches
+ * pod IPs directly. Run through tools/engine/run.sh.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+import { ok, overlay, printTimings, REPO, run, Run } from "./support/project";
+
+const STACK = "cluster";
+const NS = "db-app";
+const CLIENT_NS = "shop"; // stacks/Pulumi.cluster.yaml: network.allowedNamespaces
+const CLUSTER = path.join(REPO, "tools/cluster/cluster.sh");
+
+interface Contract { host: string; port: number; readHost: string; readPort: number; database: string; username: string; connectionSecret: string; readConnectionSecret: string; caCert?: string }
+
+let project = "";
+let work = "";
+let env: NodeJS.ProcessEnv = {};
+let kubeconfig = "";
+
+const cli = (args: string[]) => run(path.join(REPO, "node_modules/.bin/ts-node"), ["-T", path.join(REPO, "scripts/stack.ts"), ...args], { cwd: project, env });
+const pulumi = (args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive"], { cwd: project, env });
+const kubectl = (args: string[], input?: string) => run("kubectl", ["--kubeconfig", kubeconfig, ...args], { env, input });
+const kjson = (args: string[]) => JSON.parse(ok(kubectl([...args, "-o", "json"]), `kubectl ${args.join(" ")}`).stdout);
+const outputs = (): Record<string, Contract> => JSON.parse(ok(cli(["outputs", STACK]), "npm run outputs").stdout);
+
+function get(url: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const req = http.get(url, (res) => {
+            let body = "";
+            res.on("data", (d) => (body += d));
+            res.on("end", () => resolve(body));
+        }).on("error", reject);
+        req.setTimeout(5000, () => req.destroy(new Error(`timeout: ${url}`)));
+    });
+}
+
+/**
+ * Runs `sql` with psql in a pod of `namespace` (the image the stack runs, so the client is the engine's
+ * own), connecting with `uri` and verifying the server against the contract's CA. Returns the pod's output.
+ */
+function psqlPod(namespace: string, name: string, uri: string, sql: string, ca?: string): Run {
+    const secret = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, stringData: { uri, ca: ca ?? "" } };
+    ok(kubectl(["apply", "-f", "-"], JSON.stringify(secret)), `secret ${name}`);
+    const pod = {
+        apiVersion: "v1", kind: "Pod", metadata: { name, namespace, labels: { "dbplace-e2e": "client" } },
+        spec: {
+            restartPolicy: "Never",
+            securityContext: { runAsNonRoot: true, runAsUser: 100, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [{
+                name: "psql", image: "dbplace/postgres:15", imagePullPolicy: "Never",
+                command: ["sh", "-c", `[ -s /ca/ca ] && export PGSSLROOTCERT=/ca/ca; exec psql -XAtq -v ON_ERROR_STOP=1 "$URI" -c "$SQL"`],
+                env: [{ name: "URI", valueFrom: { secretKeyRef: { name, key: "uri" } } }, { name: "SQL", value: sql }, { name: "PGCONNECT_TIMEOUT", value: "5" }],
+                volumeMounts: [{ name: "ca", mountPath: "/ca", readOnly: true }],
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+            }],
+            volumes: [{ name: "ca", secret: { secretName: name } }],
+        },
+    };
+    kubectl(["-n", namespace, "delete", "pod", name, "--ignore-not-found", "--wait=true"]);
+    ok(kubectl(["apply", "-f", "-"], JSON.stringify(pod)), `pod ${name}`);
+    const phase = kubectl(["-n", namespace, "wait", `pod/${name}`, "--for=jsonpath={.status.phase}=Succeeded", "--timeout=120s"]);
+    const logs = kubectl(["-n", namespace, "logs", name]);
+    return { code: phase.code === 0 ? 0 : 1, stdout: logs.stdout.trim(), stderr: `${phase.out}\n${logs.out}`, out: logs.out };
+}
+
+describe("engine tier: the cluster stack on a real node (kubelet, containerd, PostgreSQL pods)", function () {
+    const started = Date.now();
+    let app: Contract;
+
+    before(function () {
+        assert.ok(process.env.DBPLACE_ENGINE_BIN, "run through tools/engine/run.sh (sources tools/engine/env.sh)");
+        kubeconfig = ok(run(CLUSTER, ["start"]), "npm run cluster -- start").stdout.trim().split("\n").pop()!;
+        // The repository's own stack file, unmodified, in an overlay: the test's state never touches the repo.
+        const o = overlay("dbplace-node-e2e-", [path.join(REPO, "stacks", `Pulumi.${STACK}.yaml`)]);
+        ({ work, project } = o);
+        env = { ...process.env, PULUMI_BACKEND_URL: o.backend, DBPLACE_PROJECT_DIR: project };
+        delete env.KUBECONFIG; // npm run up must find the node by itself
+        ok(kubectl(["create", "namespace", CLIENT_NS]), "client namespace");
+    });
+
+    after(function () {
+        this.timeout(600000);
+        try {
+            if (pulumi(["stack", "ls"]).out.includes(STACK)) {
+                pulumi(["config", "set", "dbplace:deletionProtection", "false"]);
+                pulumi(["up", "--yes", "--skip-preview"]);
+                pulumi(["destroy", "--yes", "--skip-preview"]);
+            }
+        } finally {
+            if (process.env.KEEP_CLUSTER !== "1") run(CLUSTER, ["stop"]);
+            if (work && process.env.KEEP_TMP !== "1") fs.rmSync(work, { recursive: true, force: true });
+            printTimings("real node engine tier", started);
+        }
+    });
+
+    it("1. npm run up -- cluster: the StatefulSet primary and the baked replicas run and are Ready", function () {
+        const r = ok(cli(["up", STACK]), "npm run up -- cluster");
+        assert.match(r.stderr, /cluster: the project's node/, "npm run up used the node's kubeconfig");
+        app = outputs().app;
+        assert.ok(app, "the app database is in the outputs");
+        const sts = kjson(["-n", NS, "get", "statefulset", "-l", "app.kubernetes.io/component=primary"]).items;
+        assert.equal(sts.length, 1);
+        assert.equal(sts[0].status.readyReplicas, 1, "the primary pod is Ready");
+        const [deploy] = kjson(["-n", NS, "get", "deployment", "-l", "app.kubernetes.io/component=baked-replica"]).items;
+        assert.equal(deploy.status.readyReplicas, 2, "both baked replicas are Ready");
+        const pods = kjson(["-n", NS, "get", "pods", "-l", "app.kubernetes.io/component=baked-replica"]).items;
+        for (const p of pods) {
+            assert.deepEqual((p.spec.volumes ?? []).filter((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim), [], `${p.metadata.name} has no claim`);
+        }
+    });
+
+    it("2. an application pod in an allowed namespace writes through -rw with the contract's secret, verifying TLS", function () {
+        assert.match(app.connectionSecret, new RegExp(`@${app.host.replace(/\./g, "\\.")}:${app.port}/`));
+        const r = psqlPod(CLIENT_NS, "writer", app.connectionSecret,
+            "CREATE TABLE IF NOT EXISTS e2e_writes (id int PRIMARY KEY, at timestamptz DEFAULT now()); " +
+            "INSERT INTO e2e_writes (id) VALUES (1) ON CONFLICT DO NOTHING; SELECT count(*) FROM e2e_writes", app.caCert);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.split("\n").pop(), "1");
+    });
+
+    it("3. the baked replicas serve the baked data through -ro, read-only", function () {
+        const r = psqlPod(CLIENT_NS, "reader", app.readConnectionSecret, "SELECT count(*) FROM products", app.caCert);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, "2000", "the seed dump's 2000 products");
+        const w = psqlPod(CLIENT_NS, "reader-write", app.readConnectionSecret, "CREATE TABLE nope (id int)", app.caCert);
+        assert.notEqual(w.code, 0, "a write on a replica fails");
+        assert.match(w.out, /read-only|permission denied/);
+    });
+
+    it("4. every exporter answers pg_up 1 on its pod IP", async function () {
+        const pods = kjson(["-n", NS, "get", "pods"]).items.filter((p: { spec: { containers: { name: string }[] } }) =>
+            p.spec.containers.some((c) => c.name === "exporter"));
+        assert.ok(pods.length >= 3, `primary + 2 replicas export metrics (${pods.length})`);
+        for (const p of pods) {
+            const port = p.spec.containers.find((c: { name: string }) => c.name === "exporter").ports[0].containerPort;
+            const body = await get(`http://${p.status.podIP}:${port}/metrics`);
+            assert.match(body, /^pg_up 1$/m, `${p.metadata.name}: pg_up 1`);
+        }
+    });
+
+    it("5. a second npm run up changes nothing", function () {
+        ok(pulumi(["preview", "--expect-no-changes"]), "preview --expect-no-changes");
+    });
+
+    it("6. a protected placement change is refused; the claim and the rows survive", function () {
+        const file = path.join(project, "stacks", `Pulumi.${STACK}.yaml`);
+        const original = fs.readFileSync(file, "utf8");
+        const claims = () => kjson(["-n", NS, "get", "pvc"]).items.map((c: { metadata: { uid: string } }) => c.metadata.uid).sort();
+        const before = claims();
+        try {
+            // Another namespace replaces the StatefulSet: the preview inside npm run up refuses it.
+            ok(pulumi(["config", "set", "--path", "dbplace:cluster.namespace", "db-moved"]), "config set");
+            const r = cli(["up", STACK]);
+            assert.notEqual(r.code, 0, "the change is refused");
+            assert.match(r.out, /protect/i);
+        } finally {
+            fs.writeFileSync(file, original);
+        }
+        assert.deepEqual(claims(), before, "the same claims");
+        const rows = psqlPod(CLIENT_NS, "writer", app.connectionSecret, "SELECT count(*) FROM e2e_writes", app.caCert);
+        assert.equal(rows.stdout, "1", rows.stderr);
+    });
+
+    it("7. npm run down (after unprotecting) removes every object of the stack", function () {
+        ok(pulumi(["config", "set", "dbplace:deletionProtection", "false"]), "unprotect");
+        ok(cli(["up", STACK]), "npm run up (unprotect)");
+        ok(cli(["down", STACK]), "npm run down");
+        const left = kjson(["get", "all,pvc,secret,configmap,networkpolicy", "-A", "-l", "app.kubernetes.io/part-of=dbplace"]).items;
+        assert.deepEqual(left.map((o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`), []);
+    });
+});
