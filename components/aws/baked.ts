@@ -42,7 +42,7 @@ export interface AwsBakedReplicasArgs {
  * Image-baked read replicas for an AWS master: an ECR repository (scan on push, immutable tags,
  * KMS-encrypted) the baked image is pushed to, a role CI or `npm run rebake` assumes to push new
  * bakes, and the replicas themselves — on the stack's cluster when there is one, else on an Auto
- * Scaling group of private instances behind an internal NLB.
+ * Scaling group of private instances behind an internal NLB, serving TLS with a certificate for its name.
  */
 export class AwsBakedReplicas extends pulumi.ComponentResource {
     public readonly readHost: pulumi.Output<string>;
@@ -52,6 +52,8 @@ export class AwsBakedReplicas extends pulumi.ComponentResource {
     /** Role the re-bake job assumes (CI, `npm run rebake`): push to the repository, read the dumps. */
     public readonly pushRoleArn: pulumi.Output<string>;
     public readonly imageRef: pulumi.Output<string>;
+    /** CA of the replicas' certificate on the Auto Scaling group; empty on a cluster, which mounts none yet. */
+    public readonly caCert: pulumi.Output<string>;
 
     constructor(name: string, args: AwsBakedReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dbplace:aws:BakedReplicas", name, {}, opts);
@@ -102,19 +104,23 @@ export class AwsBakedReplicas extends pulumi.ComponentResource {
         if (onCluster) {
             const replicas = new ClusterBakedReplicas(`${name}-cluster`, { spec, readerPassword: password, provider: args.kubernetesProvider, image: this.imageRef }, parent);
             readHost = replicas.readHost;
+            this.caCert = pulumi.output("");
         } else {
             const group = new AwsReplicaGroup(`${name}-group`, {
-                spec, network: args.network, image: this.imageRef, alerts: args.alerts,
+                spec, network: args.network, image: this.imageRef, alerts: args.alerts, kmsKeyArn: args.kmsKeyArn,
                 // The stack's repository, and the one replicas.image names when that is another ECR repository.
                 repositoryArns: [repository.arn, ...[spec.replicas.image && ecrRepositoryArn(spec.replicas.image)].filter((a): a is string => Boolean(a))],
                 admit: args.clientSecurityGroupId ? { "db-clients": args.clientSecurityGroupId } : undefined,
             }, parent);
             readHost = group.readHost;
+            this.caCert = group.caCert;
         }
         this.readHost = readHost;
         this.readPort = pulumi.output(BAKED.port);
         this.readConnectionSecret = connectionUri({
             scheme: "postgresql", username: BAKED.readerRole, password, host: this.readHost, port: this.readPort, database: spec.databaseName,
+            // The group's replicas serve TLS only, with a certificate for the NLB's name.
+            params: onCluster ? undefined : "?sslmode=verify-full",
         });
         this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, repositoryUrl: this.repositoryUrl, pushRoleArn: this.pushRoleArn, imageRef: this.imageRef });
     }

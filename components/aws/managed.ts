@@ -46,8 +46,11 @@ export class AwsManagedDatabase extends pulumi.ComponentResource implements Data
     public readonly username: pulumi.Output<string>;
     public readonly connectionSecret: pulumi.Output<string>;
     public readonly readConnectionSecret: pulumi.Output<string>;
-    /** Empty: RDS and EC2 offer no CA of ours; clients verify RDS against AWS's published bundle. */
-    public readonly caCert: pulumi.Output<string> = pulumi.output("");
+    /**
+     * The CA of the baked replicas' certificate when an Auto Scaling group serves reads (their connection string
+     * verifies it); empty otherwise: RDS serves a certificate of no CA of ours (`sslmode=require`).
+     */
+    public readonly caCert: pulumi.Output<string>;
     public readonly placement = "managed" as const;
     public readonly engine: DatabaseSpec["engine"];
     /** Attach to application instances/pods to be admitted. */
@@ -167,6 +170,7 @@ export class AwsManagedDatabase extends pulumi.ComponentResource implements Data
         this.clientSecurityGroupId = firewall.clientSecurityGroupId!;
         this.alertTopicArn = alerts.topicArn;
 
+        this.caCert = pulumi.output("");
         if (spec.replicas.kind === "streaming") {
             const replicas = Array.from({ length: spec.replicas.count }, (_, i) => {
                 const replica = new aws.rds.Instance(`${name}-replica-${i}`, {
@@ -200,6 +204,7 @@ export class AwsManagedDatabase extends pulumi.ComponentResource implements Data
             this.readPort = baked.readPort;
             this.replicaAddresses = pulumi.output([]);
             this.readConnectionSecret = baked.readConnectionSecret;
+            this.caCert = baked.caCert;
         } else {
             this.readHost = this.host;
             this.readPort = this.port;

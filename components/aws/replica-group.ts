@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { BAKED } from "../bake";
 import { Size } from "../config/schema";
 import { DatabaseSpec } from "../config/validate";
@@ -11,6 +12,7 @@ import { debianAmi } from "./lookups";
 import { AwsAlerts } from "./monitoring";
 import { AwsNetwork } from "./network";
 import { replicaUserData } from "./replica-user-data";
+import { DatabaseTls } from "../tls";
 import { awsTags, shortName } from "./tags";
 
 /**
@@ -28,6 +30,8 @@ export interface AwsReplicaGroupArgs {
     readonly network: AwsNetwork;
     /** The baked image to run. */
     readonly image: pulumi.Input<string>;
+    /** The database's key: it encrypts the certificate's secret, and the instances may decrypt with it. */
+    readonly kmsKeyArn: pulumi.Input<string>;
     /** ECR repositories the instances may pull from. Default: none (a public image). */
     readonly repositoryArns?: pulumi.Input<string>[];
     /** Security groups of the stack admitted to the read endpoint (the database's client group); each also gets egress to it. Default none. */
@@ -44,12 +48,15 @@ export interface AwsReplicaGroupArgs {
  * Baked replicas without a cluster: an Auto Scaling group of private instances, each running the baked
  * image, behind an internal NLB. A new image is a new launch template version, which the group rolls
  * out launching before terminating (100% minimum healthy), so reads keep `count` healthy targets.
+ * Replicas serve TLS only, with a certificate for the NLB's name signed by a CA of the database.
  */
 export class AwsReplicaGroup extends pulumi.ComponentResource {
     public readonly readHost: pulumi.Output<string>;
     public readonly readPort: pulumi.Output<number>;
     public readonly autoScalingGroupName: pulumi.Output<string>;
     public readonly securityGroupId: pulumi.Output<string>;
+    /** The CA that signed the replicas' server certificate (public): clients verify the NLB's name with it. */
+    public readonly caCert: pulumi.Output<string>;
 
     constructor(name: string, args: AwsReplicaGroupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dbplace:aws:ReplicaGroup", name, {}, opts);
@@ -83,12 +90,37 @@ export class AwsReplicaGroup extends pulumi.ComponentResource {
             referencedSecurityGroupId: firewall.securityGroupId, description: "forward and health-check",
         }, parent);
 
+        const lb = new aws.lb.LoadBalancer(`${name}-nlb`, {
+            name: shortName(spec.name, "ro"),
+            internal: true,
+            loadBalancerType: "network",
+            subnets: network.subnetIds,
+            securityGroups: [lbFirewall.securityGroupId],
+            enableCrossZoneLoadBalancing: true,
+            tags: awsTags(spec.name, "replicas-lb"),
+        }, parent);
+        // The replicas' certificate names the NLB, which is what the read connection string verifies (verify-full).
+        // The key reaches the instances through Secrets Manager, read with their role at boot: never user data or a layer.
+        const tls = new DatabaseTls(`${name}-tls`, { commonName: `${pulumi.getStack()}/${spec.name}-ro`, subjectAltNames: [lb.dnsName] }, parent);
+        const tlsSecret = new aws.secretsmanager.Secret(`${name}-tls`, {
+            description: `dbplace ${pulumi.getStack()}/${spec.name}: TLS certificate and key of the baked replicas`,
+            kmsKeyId: args.kmsKeyArn,
+            recoveryWindowInDays: 7,
+            tags: awsTags(spec.name, "replica-tls"),
+        }, parent);
+        const tlsValue = new aws.secretsmanager.SecretVersion(`${name}-tls`, {
+            secretId: tlsSecret.id,
+            secretString: pulumi.secret(pulumi.jsonStringify({ cert: tls.serverCert, key: tls.serverKey })),
+        }, parent);
+
         const { role } = serviceRole(`${name}-instance`, {
             trust: trustService("ec2.amazonaws.com"),
             description: `dbplace ${spec.name} baked replicas: pull the image, publish data age, SSM sessions`,
             managedPolicies: ["AmazonSSMManagedInstanceCore"],
             inline: policyDocument([
                 { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                { Sid: "ReadCertificate", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: tlsSecret.arn },
+                { Sid: "DecryptCertificate", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeyArn },
                 ...(args.repositoryArns?.length ? [{ Sid: "PullBakedImage", Effect: "Allow" as const, Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: args.repositoryArns.length === 1 ? args.repositoryArns[0] : args.repositoryArns }] : []),
                 // PutMetricData has no resource ARNs; the namespace condition keeps it to ours.
                 { Sid: "PublishDataAge", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "dbplace" } } },
@@ -109,21 +141,15 @@ export class AwsReplicaGroup extends pulumi.ComponentResource {
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
             // The AWS-managed EBS key: Auto Scaling's service-linked role can use it without a key-policy grant, and the disk holds only a copy of a dump.
             blockDeviceMappings: [{ deviceName: "/dev/sda1", ebs: { volumeType: "gp3", volumeSize: args.rootVolumeGb ?? storageGb + 20, encrypted: "true", deleteOnTermination: "true" } }],
-            userData: pulumi.output(args.image).apply((image) => Buffer.from(replicaUserData({ image, database: spec.databaseName, stack: pulumi.getStack() })).toString("base64")),
+            userData: pulumi.all([args.image, tlsSecret.arn, tls.serverCert]).apply(([image, tlsSecretArn, cert]) => Buffer.from(replicaUserData({
+                image, database: spec.databaseName, stack: pulumi.getStack(), tlsSecretArn,
+                certificateDigest: createHash("sha256").update(cert).digest("hex"),
+            })).toString("base64")),
             tagSpecifications: [{ resourceType: "instance", tags: awsTags(spec.name, "baked-replica") }, { resourceType: "volume", tags: awsTags(spec.name, "baked-replica") }],
             updateDefaultVersion: true,
             tags: templateTags,
         }, parent);
 
-        const lb = new aws.lb.LoadBalancer(`${name}-nlb`, {
-            name: shortName(spec.name, "ro"),
-            internal: true,
-            loadBalancerType: "network",
-            subnets: network.subnetIds,
-            securityGroups: [lbFirewall.securityGroupId],
-            enableCrossZoneLoadBalancing: true,
-            tags: awsTags(spec.name, "replicas-lb"),
-        }, parent);
         const targetGroup = new aws.lb.TargetGroup(`${name}-targets`, {
             name: shortName(spec.name, "tg"),
             port,
@@ -153,8 +179,8 @@ export class AwsReplicaGroup extends pulumi.ComponentResource {
             instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: "300" } },
             waitForCapacityTimeout: "20m",
             tags: Object.entries(awsTags(spec.name, "baked-replica")).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-        // The scaling policy owns the desired count once it exists.
-        }, { ...parent, ignoreChanges: autoscaled ? ["desiredCapacity"] : [] });
+        // The scaling policy owns the desired count once it exists. The certificate is in place before any instance boots.
+        }, { ...parent, dependsOn: [tlsValue], ignoreChanges: autoscaled ? ["desiredCapacity"] : [] });
         if (autoscaled) {
             new aws.autoscaling.Policy(`${name}-cpu`, {
                 autoscalingGroupName: group.name,
@@ -176,6 +202,7 @@ export class AwsReplicaGroup extends pulumi.ComponentResource {
         this.readPort = pulumi.output(port);
         this.autoScalingGroupName = group.name;
         this.securityGroupId = firewall.securityGroupId;
+        this.caCert = tls.caCert;
         this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, autoScalingGroupName: this.autoScalingGroupName });
     }
 }

@@ -43,8 +43,11 @@ export class AwsVmDatabase extends pulumi.ComponentResource implements DatabaseC
     public readonly username: pulumi.Output<string>;
     public readonly connectionSecret: pulumi.Output<string>;
     public readonly readConnectionSecret: pulumi.Output<string>;
-    /** Empty: the VM's PostgreSQL serves its own self-signed certificate (sslmode=require), no CA to hand out yet. */
-    public readonly caCert: pulumi.Output<string> = pulumi.output("");
+    /**
+     * The CA of the baked replicas' certificate when an Auto Scaling group serves reads (their connection string
+     * verifies it); empty otherwise: the VM's PostgreSQL serves a certificate of no CA of ours (`sslmode=require`).
+     */
+    public readonly caCert: pulumi.Output<string>;
     public readonly placement = "vm" as const;
     public readonly engine: DatabaseSpec["engine"];
     public readonly clientSecurityGroupId: pulumi.Output<string>;
@@ -157,6 +160,7 @@ export class AwsVmDatabase extends pulumi.ComponentResource implements DatabaseC
         this.dumpLocation = pulumi.interpolate`s3://${backups.bucket}/${dumpPrefix}${spec.databaseName}/`;
         this.primaryInstanceId = primary.instanceId;
 
+        this.caCert = pulumi.output("");
         if (spec.replicas.kind === "streaming") {
             const records = weightedRecords(`${name}-ro`, { zoneId: zone.zoneId, recordName: `ro.${zoneName(spec.name)}`, type: "A", targets: standbys.map((s) => s.privateIp) }, this);
             this.readHost = records[0].fqdn;
@@ -173,6 +177,7 @@ export class AwsVmDatabase extends pulumi.ComponentResource implements DatabaseC
             this.readHost = baked.readHost;
             this.readPort = baked.readPort;
             this.readConnectionSecret = baked.readConnectionSecret;
+            this.caCert = baked.caCert;
         } else {
             this.readHost = this.host;
             this.readPort = this.port;

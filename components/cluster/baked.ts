@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BAKED } from "../bake";
+import { BAKED, SECRET_FILES, SECRETS_DIR } from "../bake";
+import { DatabaseTls } from "../tls";
 import { ENGINE_PROFILES } from "../config/engines";
 import { bakedReplicaImage } from "../replicas/bake-image";
 import { DatabaseSpec } from "../config/validate";
@@ -28,6 +29,12 @@ export interface ClusterBakedReplicasArgs {
     readonly user?: ImageUser;
     /** ServiceAccount of the replica pods (the database's). Default: the namespace's default account. */
     readonly serviceAccountName?: pulumi.Input<string>;
+    /**
+     * Service mode: the certificate the replicas serve (mounted from a Secret, never baked), which makes
+     * TLS required and the read URI `sslmode=verify-full`. Default: none; the replicas then serve
+     * without TLS and still require the reader's password beyond loopback.
+     */
+    readonly tls?: DatabaseTls;
 }
 
 /** `dbplace_baked_data_age_seconds`: how old the dump is that a replica serves, i.e. its staleness. */
@@ -65,6 +72,8 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
     public readonly sidecar: k8s.types.input.core.v1.Container;
     /** Undefined in sidecar mode. */
     public readonly deployment?: k8s.apps.v1.Deployment;
+    /** The CA the replicas' certificate verifies against; empty without `tls`. */
+    public readonly caCert: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterBakedReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dbplace:cluster:ClusterBakedReplicas", name, {}, opts);
@@ -101,6 +110,13 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
             const autoscaled = spec.replicas.maxReplicas !== undefined;
             const shm = shmVolume(containerPreset(spec));
             const replica = bakedReplicaContainer({ spec, image: this.imageRef, name: "postgres", user });
+            // dbplace-start copies the certificate into a private directory on every start, so a rotated
+            // Secret needs a restart, not a re-bake.
+            const tlsSecret = args.tls && new k8s.core.v1.Secret(`${name}-tls`, {
+                metadata: meta(spec, namespace, names.replicaTls, "baked-replica"),
+                type: "Opaque",
+                stringData: pulumi.secret({ [SECRET_FILES.serverCert]: args.tls.serverCert, [SECRET_FILES.serverKey]: args.tls.serverKey }),
+            }, child);
             // The promised data age, on the Deployment (policy pack, `kubectl describe`) and on every pod it makes
             // (`kubectl get pod -o yaml`, the ReplicaSets); left off entirely when the stack promised nothing.
             const declared = stalenessDeclaration(spec);
@@ -130,8 +146,9 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     ...replica,
+                                    env: [...replica.env as k8s.types.input.core.v1.EnvVar[], ...(tlsSecret ? [{ name: "DBPLACE_TLS", value: "required" }] : [])],
                                     lifecycle: { preStop: { exec: { command: ["sleep", String(PRESTOP_DRAIN_SECONDS)] } } },
-                                    volumeMounts: [shm.mount],
+                                    volumeMounts: [shm.mount, ...(tlsSecret ? [{ name: "tls", mountPath: SECRETS_DIR, readOnly: true }] : [])],
                                 },
                                 exporterContainer({
                                     spec,
@@ -141,7 +158,12 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                                     queriesConfigMap: queries.metadata.name,
                                 }),
                             ],
-                            volumes: [shm.volume, exporterQueriesVolume(queries.metadata.name)],
+                            // The TLS files are group-readable through fsGroup: the server copies them to files of its own, mode 0600.
+                            volumes: [
+                                shm.volume,
+                                exporterQueriesVolume(queries.metadata.name),
+                                ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret.metadata.name, defaultMode: 0o440 } }] : []),
+                            ],
                         },
                     },
                 },
@@ -162,8 +184,8 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
 
             new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
                 metadata: meta(spec, namespace, deploymentName, "baked-replica"),
-                // `count` is the promise: a drain may evict replicas beyond it (autoscaled or surged ones), and
-                // otherwise waits until the Deployment has a ready replacement elsewhere.
+                // `count` is the promise: a drain may evict replicas beyond it (autoscaled or surged ones) and
+                // otherwise waits, since a Deployment does not surge for an eviction: scale up to drain a node.
                 spec: { minAvailable: spec.replicas.count, selector: { matchLabels: selectorLabels(spec, "baked-replica") } },
             }, child);
 
@@ -192,8 +214,11 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
         }
 
         this.readPort = pulumi.output(BAKED.port);
+        const verified = args.tls !== undefined && spec.replicas.mode !== "sidecar";
+        this.caCert = verified ? args.tls!.caCert : pulumi.output("");
         this.readConnectionSecret = connectionUri({
             scheme: "postgresql", username: BAKED.readerRole, password, host: this.readHost, port: this.readPort, database: spec.databaseName,
+            params: verified ? "?sslmode=verify-full" : undefined,
         });
         this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, imageRef: this.imageRef, readConnectionSecret: this.readConnectionSecret });
     }

@@ -6,6 +6,7 @@ import { ConfigError } from "../config/errors";
 import { DatabaseSpec } from "../config/validate";
 import { connectionUri, DatabaseContract, statefulOptions } from "../contract";
 import { readerPassword } from "../replicas/reader";
+import { DatabaseTls } from "../tls";
 import { ClusterBakedReplicas } from "./baked";
 import { dumpResources } from "./dump";
 import { meta, namespaceLabels, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
@@ -187,8 +188,13 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
 
         const streaming = spec.replicas.kind === "streaming";
         if (spec.replicas.kind === "baked") {
+            // What clients verify with sslmode=verify-full: the `-ro` Service by each name a pod resolves it by.
+            const ro = `${names.readOnly}.${spec.cluster.namespace}`;
+            const tls = spec.replicas.mode === "service"
+                ? new DatabaseTls(`${name}-tls`, { commonName: `${pulumi.getStack()}/${spec.name}`, subjectAltNames: [`${ro}.svc`, `${ro}.svc.cluster.local`, ro, names.readOnly] }, { parent: this })
+                : undefined;
             this.replicas = new ClusterBakedReplicas(`${name}-baked`, {
-                spec, namespace, provider: this.provider, readerPassword: readerPassword(password.result), serviceAccountName: accounts.server.metadata.name,
+                spec, namespace, provider: this.provider, readerPassword: readerPassword(password.result), serviceAccountName: accounts.server.metadata.name, tls,
             }, { parent: this });
         } else if (streaming) {
             this.replicas = new ClusterStreamingReplicas(`${name}-streaming`, {
@@ -207,7 +213,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
         this.readHost = this.replicas ? this.replicas.readHost : this.host;
         this.readPort = this.replicas ? this.replicas.readPort : this.port;
         this.readConnectionSecret = this.replicas ? this.replicas.readConnectionSecret : this.connectionSecret;
-        this.caCert = pulumi.output("");
+        this.caCert = this.replicas instanceof ClusterBakedReplicas ? this.replicas.caCert : pulumi.output("");
         this.registerOutputs({
             host: this.host,
             port: this.port,

@@ -75,6 +75,7 @@ export function objectNames(spec: DatabaseSpec) {
         standbys: `${n}-replica`,
         baked: `${n}-baked`,
         reader: `${n}-reader`,
+        replicaTls: `${n}-replica-tls`,
         serviceAccount: n,
         dumpServiceAccount: `${n}-dump`,
     };

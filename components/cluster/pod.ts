@@ -34,7 +34,11 @@ export function imageUser(image: string): ImageUser {
 
 /** The user of a spec's database pods: `cluster.runAsUser` / `runAsGroup` when set, else the engine image's. */
 export function podUser(spec: DatabaseSpec): ImageUser {
-    const fromImage = imageUser(spec.image);
+    return withOverrides(spec, imageUser(spec.image));
+}
+
+/** `cluster.runAsUser` / `runAsGroup` over the image's user; a user given alone is its own group too. */
+function withOverrides(spec: DatabaseSpec, fromImage: ImageUser): ImageUser {
     return { uid: spec.cluster.runAsUser ?? fromImage.uid, gid: spec.cluster.runAsGroup ?? spec.cluster.runAsUser ?? fromImage.gid };
 }
 
@@ -47,8 +51,7 @@ export const DEFAULT_BAKE_BASE_IMAGE = "dbplace/postgres:15";
  * given in `replicas.image`. `cluster.runAsUser` / `runAsGroup` override both.
  */
 export function bakedReplicaUser(spec: DatabaseSpec): ImageUser {
-    const fromImage = imageUser(spec.replicas.image !== undefined ? DEFAULT_BAKE_BASE_IMAGE : spec.image);
-    return { uid: spec.cluster.runAsUser ?? fromImage.uid, gid: spec.cluster.runAsGroup ?? spec.cluster.runAsUser ?? fromImage.gid };
+    return withOverrides(spec, imageUser(spec.replicas.image !== undefined ? DEFAULT_BAKE_BASE_IMAGE : spec.image));
 }
 
 /** Restricted Pod Security Standard: non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp. */

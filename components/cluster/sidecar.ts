@@ -59,7 +59,9 @@ export function bakedReplicaContainer(a: BakedReplicaSidecarArgs): Container {
  * stack's `readConnectionSecret`. Reads then scale with the application and never cross the network.
  */
 export function bakedReplicaSidecar(a: BakedReplicaSidecarArgs): Container {
-    return bakedReplicaContainer(a);
+    const c = bakedReplicaContainer(a);
+    // Loopback only: the pod IP is reachable from every pod the NetworkPolicy admits, and the data is the database's.
+    return { ...c, env: [...bakedReplicaEnv(a.spec), { name: "DBPLACE_LISTEN", value: "loopback" }] };
 }
 
 export interface WithSidecarOptions {

@@ -6,6 +6,7 @@ import { imageProblem } from "./references";
 import { labelKeyProblem, labelValueProblem } from "./k8s-labels";
 import { ENGINE_PROFILES } from "./engines";
 import { ConfigError } from "./errors";
+import { rdsDatabaseNameProblem, rdsIdentifierProblem } from "./aws-rules";
 import { AwsSpec, awsProvider, resolveAws } from "./aws";
 import { Ambient, gcpProvider, GcpSpec, resolveGcp } from "./gcp";
 import { describeIssues, show } from "./issues";
@@ -171,6 +172,12 @@ export function resolveStack(raw: unknown, project = "dbplace", ambient: Ambient
             list.push(`${key(definedIn(entry, path) ? [...base, ...path] : path)} ${sentence}`);
         };
         const spec = resolveDatabase(name, stack.cloud, merge(stack, entry), gcp, aws?.region, into(problems), into(warnings));
+        if (spec?.cloud === "aws" && spec.placement === "managed") {
+            // RDS derives identifiers and the DBName from the database's own name (config/aws-rules.ts).
+            for (const problem of [rdsIdentifierProblem(name), rdsDatabaseNameProblem(spec.engine, spec.databaseName)]) {
+                if (problem) problems.push(`${key(base.length ? base : ["databases"])}: database name "${rawName}" on placement "managed" (RDS): ${problem}.`);
+            }
+        }
         if (spec) databases.push(spec);
     }
     if (problems.length > 0) throw new ConfigError([...new Set(problems)]);

@@ -6,11 +6,14 @@ import { ClusterBakedReplicas } from "../cluster/baked";
 import { connectionUri } from "../contract";
 import { DECLARED, gcpLabelKey, stalenessDeclaration } from "../declarations";
 import { readerPassword } from "../replicas/reader";
-import { bakedReplicaCloudInit } from "./baked-vm-init";
+import { createHash } from "node:crypto";
+import { DatabaseTls } from "../tls";
+import { bakedReplicaStartupScript } from "./baked-vm-init";
+import { readReplicaDns } from "./dns";
 import { engineFirewall, iapSshFirewall } from "./firewall";
-import { GkeCluster } from "./gke";
+import { gcpGke } from "./stack";
 import { internalLoadBalancer } from "./internal-lb";
-import { gcpLabels, gcpOf, networkTag, serviceAccountId, stableZones } from "./naming";
+import { dnsSuffix, gcpLabels, gcpOf, networkTag, serviceAccountId, stableZones, stackScopedId } from "./naming";
 import { regionalSurge } from "../config/gcp-rules";
 import { GcpNetwork } from "./network";
 import { bakedImage, bakedRegistry } from "./registry";
@@ -24,7 +27,7 @@ export interface GcpBakedReplicasArgs {
     readonly masterPassword: pulumi.Input<string>;
     /** Bucket of the master's scheduled dumps, which the re-bake job may read. Default: none. */
     readonly dumpBucket?: pulumi.Input<string>;
-    /** Container-Optimized OS image family (project/family) of replica VMs. Default cos-cloud/cos-stable. */
+    /** Image family (project/family) of replica VMs: Debian 12, as the database VMs and the VM test tier. Default debian-cloud/debian-12. */
     readonly imageFamily?: string;
 }
 
@@ -33,7 +36,9 @@ export interface GcpBakedReplicasArgs {
  * the stack. With a cluster configured (kubeconfig/context, or cluster.create for a private GKE) the
  * replicas are a Deployment there; otherwise a regional managed instance group of private COS VMs
  * runs the image behind an internal passthrough load balancer, autohealed by a health check and
- * rolled surge-first so a new bake never drops read capacity.
+ * rolled surge-first so a new bake never drops read capacity. The VMs serve TLS only, with a
+ * certificate for the private read name (`ro.<database>.<stack>.dbplace.internal`) that resolves to
+ * the load balancer; the key reaches them through Secret Manager.
  */
 export class GcpBakedReplicas extends pulumi.ComponentResource {
     public readonly readHost: pulumi.Output<string>;
@@ -42,6 +47,8 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
     public readonly imageRef: pulumi.Output<string>;
     /** Service account the re-bake job runs as (push + read dumps). */
     public readonly bakerServiceAccount: pulumi.Output<string>;
+    /** CA of the replicas' certificate on the instance group; empty on a cluster, which mounts none yet. */
+    public readonly caCert: pulumi.Output<string>;
 
     constructor(name: string, args: GcpBakedReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dbplace:gcp:GcpBakedReplicas", name, {}, opts);
@@ -51,7 +58,7 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
         const password = readerPassword(args.masterPassword);
 
         if (spec.cluster.configured) {
-            const gke = spec.cluster.create ? new GkeCluster(`${name}-gke`, { spec, network }, parent) : undefined;
+            const gke = spec.cluster.create ? gcpGke(spec, this, name) : undefined;
             const registry = bakedRegistry(`${name}-registry`, { spec, pullers: gke ? [gke.nodeServiceAccountEmail] : [], dumpBucket: args.dumpBucket, parent: this });
             this.imageRef = bakedImage(`${name}-image`, { spec, registry, readerPassword: password, parent: this });
             this.bakerServiceAccount = registry.bakerEmail;
@@ -59,6 +66,7 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
             this.readHost = replicas.readHost;
             this.readPort = replicas.readPort;
             this.readConnectionSecret = replicas.readConnectionSecret;
+            this.caCert = pulumi.output("");
             this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, imageRef: this.imageRef });
             return;
         }
@@ -80,22 +88,44 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
         this.bakerServiceAccount = registry.bakerEmail;
         this.imageRef = bakedImage(`${name}-image`, { spec, registry, readerPassword: password, parent: this });
 
-        const [imageProject, family] = (args.imageFamily ?? "cos-cloud/cos-stable").split("/");
-        const cos = gcp.compute.getImageOutput({ project: imageProject, family }, parent).selfLink;
+        // The name clients connect to, known before anything exists: the certificate covers it, the zone points it at the load balancer.
+        const readName = `ro.${dnsSuffix(spec)}`.replace(/\.$/, "");
+        const tls = new DatabaseTls(`${name}-tls`, { commonName: `${pulumi.getStack()}/${spec.name}-ro`, subjectAltNames: [readName] }, parent);
+        const tlsSecret = new gcp.secretmanager.Secret(`${name}-tls`, {
+            project,
+            secretId: stackScopedId(spec, "replica-tls"),
+            replication: { userManaged: { replicas: [{ location: region }] } },
+            labels: gcpLabels(spec, "replica-tls"),
+        }, parent);
+        const tlsValue = new gcp.secretmanager.SecretVersion(`${name}-tls-v`, {
+            secret: tlsSecret.id,
+            secretData: pulumi.secret(pulumi.jsonStringify({ cert: tls.serverCert, key: tls.serverKey })),
+        }, parent);
+        const tlsReader = new gcp.secretmanager.SecretIamMember(`${name}-tls-reader`, {
+            project,
+            secretId: tlsSecret.secretId,
+            role: "roles/secretmanager.secretAccessor",
+            member: pulumi.interpolate`serviceAccount:${sa.email}`,
+        }, parent);
+
+        const [imageProject, family] = (args.imageFamily ?? "debian-cloud/debian-12").split("/");
+        const bootImage = gcp.compute.getImageOutput({ project: imageProject, family }, parent).selfLink;
         const labels = gcpLabels(spec, "baked-replica");
         const template = new gcp.compute.InstanceTemplate(`${name}-template`, {
             project,
             machineType: replicaMachineType,
-            disks: [{ boot: true, autoDelete: true, sourceImage: cos, diskType: "pd-balanced", diskSizeGb: 20, labels }],
-            // No accessConfigs: private only. Images come from Artifact Registry through Private Google Access.
+            disks: [{ boot: true, autoDelete: true, sourceImage: bootImage, diskType: "pd-balanced", diskSizeGb: 20, labels }],
+            // No accessConfigs: private only. Images come from Artifact Registry through Private Google Access, Docker's package through Cloud NAT.
             networkInterfaces: [{ subnetwork: network.subnetworkId }],
             serviceAccount: { email: sa.email, scopes: ["https://www.googleapis.com/auth/cloud-platform"] },
             metadata: {
-                "user-data": bakedReplicaCloudInit(spec, this.imageRef),
+                "startup-script": bakedReplicaStartupScript(spec, {
+                    image: this.imageRef,
+                    tlsSecret: tlsSecret.secretId,
+                    certificateDigest: tls.serverCert.apply((c) => createHash("sha256").update(c).digest("hex")),
+                }),
                 "enable-oslogin": "TRUE",
                 "block-project-ssh-keys": "TRUE",
-                "google-logging-enabled": "true",
-                "google-monitoring-enabled": "true",
             },
             shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
             tags: [tag],
@@ -135,7 +165,8 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
             },
             waitForInstances: true,
             waitForInstancesStatus: "UPDATED",
-        }, { ...parent, ignoreChanges: [...(autoscaled ? ["targetSize"] : []), "distributionPolicyZones"] });
+        // The VMs read the certificate on first boot: the grant and the value exist before any of them starts.
+        }, { ...parent, dependsOn: [tlsValue, tlsReader], ignoreChanges: [...(autoscaled ? ["targetSize"] : []), "distributionPolicyZones"] });
         if (autoscaled) {
             new gcp.compute.RegionAutoscaler(`${name}-autoscaler`, {
                 project,
@@ -156,8 +187,9 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
             spec, network: network.networkId, subnetwork: network.subnetworkId, instanceGroup: group.instanceGroup, healthCheck, port: BAKED.port, parent: this,
         });
 
-        this.readHost = lb.ipAddress;
+        this.readHost = readReplicaDns(`${name}-dns`, { spec, network: network.networkId, replicaIps: [lb.ipAddress], parent: this });
         this.readPort = pulumi.output(BAKED.port);
+        this.caCert = tls.caCert;
         this.readConnectionSecret = connectionUri({
             scheme: "postgresql",
             username: BAKED.readerRole,
@@ -165,6 +197,7 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
             host: this.readHost,
             port: this.readPort,
             database: spec.databaseName,
+            params: "?sslmode=verify-full",
         });
         this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, imageRef: this.imageRef, bakerServiceAccount: this.bakerServiceAccount });
     }

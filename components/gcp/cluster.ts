@@ -3,7 +3,7 @@ import { DatabaseSpec } from "../config/validate";
 import { ClusterDatabase } from "../cluster/database";
 import { DatabaseContract } from "../contract";
 import { GkeCluster } from "./gke";
-import { gcpStackNetwork } from "./stack";
+import { gcpGke } from "./stack";
 
 export interface GcpClusterDatabaseArgs {
     /** Resolved spec: cloud gcp, placement cluster. `cluster.create` decides GKE vs the configured kubeconfig. */
@@ -11,9 +11,9 @@ export interface GcpClusterDatabaseArgs {
 }
 
 /**
- * The in-cluster placement on GCP. With `cluster.create: true` it first creates a private GKE cluster
- * (and its network, with Cloud NAT because the engine and exporter images come from public
- * registries) and deploys the database onto it through that cluster's explicit provider; otherwise
+ * The in-cluster placement on GCP. With `cluster.create: true` it deploys onto the stack's private GKE
+ * cluster (created by the first database that needs it, in the stack's network, with Cloud NAT because
+ * the engine and exporter images come from public registries) through its explicit provider; otherwise
  * it deploys onto the cluster named by `cluster.kubeconfig` / `cluster.context`. Everything inside
  * the cluster — StatefulSet, dumps, replicas, Prometheus rules — is the shared cluster placement.
  */
@@ -39,10 +39,8 @@ export class GcpClusterDatabase extends pulumi.ComponentResource implements Data
         this.engine = spec.engine;
         const parent = { parent: this };
 
-        if (spec.cluster.create) {
-            const network = gcpStackNetwork(spec, this, name);
-            this.gke = new GkeCluster(`${name}-gke`, { spec, network }, parent);
-        }
+        // The stack's one cluster, shared with its other databases that set cluster.create.
+        if (spec.cluster.create) this.gke = gcpGke(spec, this, name);
         this.inCluster = new ClusterDatabase(`${name}-db`, { spec, provider: this.gke?.provider }, parent);
 
         this.host = this.inCluster.host;

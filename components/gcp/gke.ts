@@ -2,7 +2,6 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
-import { statefulOptions } from "../contract";
 import { gcpLabels, gcpOf, serviceAccountId, stableZones } from "./naming";
 import { GcpNetwork } from "./network";
 
@@ -13,16 +12,29 @@ import { GcpNetwork } from "./network";
 export const GKE_MAINTENANCE_WINDOW = { startTime: "2024-01-07T04:00:00Z", endTime: "2024-01-07T08:00:00Z", recurrence: "FREQ=DAILY" } as const;
 
 export interface GkeClusterArgs {
-    /** Resolved spec (cloud gcp, cluster.create true). Sizes nodes from gcp.machineType. */
+    /**
+     * Resolved spec (cloud gcp, cluster.create true) of the database the cluster is named after (the first
+     * that uses it): nodes are sized from its gcp.machineType, its node service account id derives from it.
+     */
     readonly spec: DatabaseSpec;
+    /**
+     * Every database of the stack that runs on the cluster. Regional when any asks for highAvailability,
+     * the API open to the union of their apiAllowedCidrs, protected unless all turned protection off.
+     * Default: [spec].
+     */
+    readonly users?: readonly DatabaseSpec[];
+    /** The cluster's former logical name and parent (one cluster per database): aliases keep it and its children in place. Default: none. */
+    readonly formerly?: { name: string; parent: pulumi.Resource };
     /** Network and subnet the nodes join; it should have Cloud NAT when workloads pull public images. */
     readonly network: GcpNetwork;
     /** Node pool autoscaling ceiling per zone. Default 3. */
     readonly maxNodesPerZone?: number;
 }
 
+const GKE_TYPE = "dbplace:gcp:GkeCluster";
+
 /**
- * A private GKE cluster for `cluster.create: true`: VPC-native (alias IPs from auto-created secondary
+ * The stack's private GKE cluster for `cluster.create: true` (one per stack, components/gcp/stack.ts): VPC-native (alias IPs from auto-created secondary
  * ranges), nodes without external IPs (egress through the network's Cloud NAT), Workload Identity,
  * shielded nodes, Dataplane V2 so the in-cluster placement's NetworkPolicies are enforced, and a
  * least-privilege node service account. Regional (three zones) when highAvailability is set, else
@@ -36,28 +48,41 @@ export class GkeCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
 
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:gcp:GkeCluster", name, {}, opts);
+        const formerly = args.formerly;
+        super(GKE_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...(formerly ? [{ name: formerly.name, parent: formerly.parent }] : [])] });
         const { spec, network } = args;
+        const users = args.users?.length ? args.users : [spec];
         const { project, region, machineType } = gcpOf(spec);
+        const formerUrn = formerly ? pulumi.createUrn(formerly.name, GKE_TYPE, formerly.parent) : undefined;
+        // Children keep their former logical names as aliases: `gke-cluster` was `<db>-gke-cluster`.
+        const child = (suffix: string): { parent: pulumi.Resource; aliases?: pulumi.Alias[] } => ({
+            parent: this,
+            ...(formerly ? { aliases: [{ name: `${formerly.name}-${suffix}`, parent: formerUrn }] } : {}),
+        });
         const parent = { parent: this };
+        const protect = users.some((u) => u.deletionProtection);
+        const apiAllowedCidrs = [...new Set(users.flatMap((u) => u.cluster.apiAllowedCidrs))];
+        // A stack-wide resource: billing reports should not charge it to one database.
+        const labels = (role: string) => ({ ...gcpLabels(spec, role), "dbplace-database": "shared" });
         const zones = stableZones(project, region, parent);
 
         const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes-sa`, {
             project,
             accountId: serviceAccountId(spec, "gke"),
-            displayName: `dbplace ${spec.name}: GKE nodes`,
-        }, parent);
+            displayName: `dbplace ${pulumi.getStack()}: GKE nodes`,
+        }, child("nodes-sa"));
         this.nodeServiceAccountEmail = nodeSa.email;
         // What the GKE docs list for a minimal node account: logs, metrics, metadata; image pulls are granted per repository.
         for (const role of ["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/monitoring.viewer", "roles/stackdriver.resourceMetadata.writer"]) {
-            new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-").toLowerCase()}`, {
+            const suffix = `nodes-${role.split("/")[1].replace(/\./g, "-").toLowerCase()}`;
+            new gcp.projects.IAMMember(`${name}-${suffix}`, {
                 project,
                 role,
                 member: pulumi.interpolate`serviceAccount:${nodeSa.email}`,
-            }, parent);
+            }, child(suffix));
         }
 
-        const location = spec.highAvailability ? pulumi.output(region) : zones.apply((z) => z[0]);
+        const location = users.some((u) => u.highAvailability) ? pulumi.output(region) : zones.apply((z) => z[0]);
         this.cluster = new gcp.container.Cluster(`${name}-cluster`, {
             project,
             location,
@@ -70,7 +95,7 @@ export class GkeCluster extends pulumi.ComponentResource {
             // The public endpoint answers only the listed ranges (where `pulumi up` and operators run) and the
             // network's own subnet; Google Cloud's public IPs are not let in either.
             masterAuthorizedNetworksConfig: {
-                cidrBlocks: [...(network.subnetCidr ? [network.subnetCidr] : []), ...spec.cluster.apiAllowedCidrs].map((cidrBlock) => ({ cidrBlock, displayName: cidrBlock === network.subnetCidr ? "stack network" : "cluster.apiAllowedCidrs" })),
+                cidrBlocks: [...(network.subnetCidr ? [network.subnetCidr] : []), ...apiAllowedCidrs].map((cidrBlock) => ({ cidrBlock, displayName: cidrBlock === network.subnetCidr ? "stack network" : "cluster.apiAllowedCidrs" })),
                 gcpPublicCidrsAccessEnabled: false,
             },
             workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
@@ -81,9 +106,9 @@ export class GkeCluster extends pulumi.ComponentResource {
             initialNodeCount: 1,
             monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
             maintenancePolicy: { recurringWindow: { ...GKE_MAINTENANCE_WINDOW } },
-            resourceLabels: gcpLabels(spec, "cluster"),
-            deletionProtection: spec.deletionProtection,
-        }, statefulOptions(spec, { ...parent, ignoreChanges: ["location"] }));
+            resourceLabels: labels("cluster"),
+            deletionProtection: protect,
+        }, { ...child("cluster"), protect, retainOnDelete: protect, ignoreChanges: ["location"] });
 
         const pool = new gcp.container.NodePool(`${name}-nodes`, {
             project,
@@ -100,10 +125,10 @@ export class GkeCluster extends pulumi.ComponentResource {
                 oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
                 shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
                 workloadMetadataConfig: { mode: "GKE_METADATA" },
-                resourceLabels: gcpLabels(spec, "node"),
+                resourceLabels: labels("node"),
                 metadata: { "disable-legacy-endpoints": "true" },
             },
-        }, { ...parent, ignoreChanges: ["location"] });
+        }, { ...child("nodes"), ignoreChanges: ["location"] });
 
         this.kubeconfig = pulumi.secret(pulumi.interpolate`apiVersion: v1
 kind: Config
@@ -126,7 +151,7 @@ users:
       provideClusterInfo: true
 `);
         // Workloads wait for nodes: a Deployment applied to a cluster without a pool never gets ready.
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...parent, dependsOn: [pool] });
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...child("k8s"), dependsOn: [pool] });
         this.registerOutputs({ clusterName: this.cluster.name, endpoint: this.cluster.endpoint });
     }
 }

@@ -31,7 +31,7 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
     public readonly username: pulumi.Output<string>;
     public readonly connectionSecret: pulumi.Output<string>;
     public readonly readConnectionSecret: pulumi.Output<string>;
-    /** The instance's server CA (Cloud SQL's own), for verify-full clients. */
+    /** The instance's server CA (Cloud SQL's own), for verify-full clients, followed by the baked replicas' CA when VMs serve them. */
     public readonly caCert: pulumi.Output<string>;
     public readonly placement = "managed" as const;
     public readonly engine: DatabaseSpec["engine"];
@@ -110,6 +110,7 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
             params: tlsParams(spec),
         });
 
+        let replicaCa: pulumi.Output<string> = pulumi.output("");
         if (streaming) {
             this.readHost = readReplicaDns(`${name}-dns`, { spec, network: network.networkId, replicaIps: this.replicas.map((r) => r.privateIpAddress), parent: this });
             this.readPort = this.port;
@@ -124,6 +125,7 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
             });
         } else if (spec.replicas.kind === "baked") {
             const baked = new GcpBakedReplicas(`${name}-baked`, { spec, network, masterPassword: password.result }, parent);
+            replicaCa = baked.caCert;
             this.readHost = baked.readHost;
             this.readPort = baked.readPort;
             this.readConnectionSecret = baked.readConnectionSecret;
@@ -133,7 +135,9 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
             this.readConnectionSecret = this.connectionSecret;
         }
 
-        this.caCert = this.instance.serverCaCerts.apply((c) => c?.[0]?.cert ?? "");
+        // One PEM bundle: libpq's sslrootcert (and most drivers) take several CAs in one file.
+        this.caCert = pulumi.all([this.instance.serverCaCerts.apply((c) => c?.[0]?.cert ?? ""), replicaCa])
+            .apply((cas) => cas.filter((c) => c.trim()).map((c) => `${c.trim()}\n`).join(""));
         const instanceId = (i: gcp.sql.DatabaseInstance) => pulumi.interpolate`${project}:${i.name}`;
         new GcpMonitoring(`${name}-monitoring`, {
             spec,

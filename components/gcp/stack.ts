@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { resolveStackConfig } from "../config/read";
 import { DatabaseSpec } from "../config/validate";
+import { GkeCluster } from "./gke";
 import { GcpNetwork } from "./network";
 
 /**
  * What the GCP databases of one stack share: one network per network config — a created VPC named
- * `network` (the same story as AWS, docs/gcp.md "What a stack shares"), or the reused one. Every
+ * `network` (the same story as AWS, docs/gcp.md "What a stack shares"), or the reused one — and one
+ * GKE cluster for every database with `cluster.create`, as on AWS. Every
  * database, its replicas and a created GKE cluster join it, so the clients the stack names (tags,
  * CIDRs, pods) are in the network that reaches Cloud SQL's private IP: Private Service Access is a
  * peering, and peerings are not transitive, so one VPC per database could never reach another's.
@@ -14,6 +16,7 @@ import { GcpNetwork } from "./network";
 interface GcpRun {
     specs?: readonly DatabaseSpec[];
     networks: Map<string, GcpNetwork>;
+    gke?: GkeCluster;
 }
 const RUNS = new WeakMap<object, GcpRun>();
 const OUTSIDE_A_RUN = {};
@@ -51,9 +54,9 @@ export function gcpNetworkKey(spec: DatabaseSpec): string {
     return n.existingNetworkId ? `${n.existingNetworkId}:${[...n.existingSubnetIds].sort().join(",")}` : "created";
 }
 
-/** VMs and created GKE nodes install packages or pull public images; Cloud SQL alone needs no egress. */
+/** VMs (database and baked-replica hosts) and created GKE nodes install packages or pull public images; Cloud SQL alone needs no egress. */
 export function needsNat(spec: DatabaseSpec): boolean {
-    return spec.placement === "vm" || spec.cluster.create;
+    return spec.placement === "vm" || spec.cluster.create || (spec.replicas.kind === "baked" && !spec.cluster.configured);
 }
 
 /**
@@ -75,4 +78,25 @@ export function gcpStackNetwork(spec: DatabaseSpec, owner: pulumi.Resource, owne
     });
     run.networks.set(key, network);
     return network;
+}
+
+/**
+ * The stack's GKE cluster (`cluster.create`), created once by the first database that needs it and
+ * named `gke`, as AWS's `eks`: `cluster.create` means the same on both clouds. That database's former
+ * per-database cluster (`<owner>-gke`) is aliased, so a stack deployed with one cluster per database
+ * keeps the first one's cluster, node pool and node account in place; the others' clusters go.
+ */
+export function gcpGke(spec: DatabaseSpec, owner: pulumi.Resource, ownerName: string): GkeCluster {
+    const run = current();
+    if (!run.gke) {
+        const users = stackSpecs(run, spec).filter((s) => s.cluster.create);
+        run.gke = new GkeCluster("gke", {
+            // Named and sized after the first database that uses it, in the stack's order.
+            spec: users[0] ?? spec,
+            users: users.length ? users : [spec],
+            network: gcpStackNetwork(spec, owner, ownerName),
+            formerly: { name: `${ownerName}-gke`, parent: owner },
+        });
+    }
+    return run.gke;
 }

@@ -41,8 +41,11 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
     public readonly username: pulumi.Output<string>;
     public readonly connectionSecret: pulumi.Output<string>;
     public readonly readConnectionSecret: pulumi.Output<string>;
-    /** Empty: the VM's PostgreSQL serves its own self-signed certificate, no CA to hand out yet. */
-    public readonly caCert: pulumi.Output<string> = pulumi.output("");
+    /**
+     * The CA of the baked replicas' certificate when VMs serve reads (their connection string verifies it);
+     * empty otherwise: the database VM serves its own self-signed certificate (`sslmode=require`).
+     */
+    public readonly caCert: pulumi.Output<string>;
     public readonly placement = "vm" as const;
     public readonly engine: DatabaseSpec["engine"];
     /** `gs://bucket/prefix` of the scheduled dumps. */
@@ -141,6 +144,7 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
             params: tlsParams(spec),
         });
 
+        this.caCert = pulumi.output("");
         if (streaming) {
             this.readHost = readReplicaDns(`${name}-dns`, { spec, network: network.networkId, replicaIps: standbys.map((s) => s.address.address), parent: this });
             this.readPort = this.port;
@@ -150,6 +154,7 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
             this.readHost = baked.readHost;
             this.readPort = baked.readPort;
             this.readConnectionSecret = baked.readConnectionSecret;
+            this.caCert = baked.caCert;
         } else {
             // A warm HA standby is for failover, not reads: reads go to the primary.
             this.readHost = this.host;

@@ -5,8 +5,11 @@ import { caCertificate, serverTls } from "./x509";
 export interface DatabaseTlsArgs {
     /** Names the CA and the server certificate carry, e.g. `<stack>/<database>`. */
     readonly commonName: string;
-    /** Every address clients connect to with sslmode=verify-full: 127.0.0.1, container aliases, service names. */
-    readonly subjectAltNames: readonly string[];
+    /**
+     * Every address clients connect to with sslmode=verify-full: 127.0.0.1, container aliases, service
+     * names, or a load balancer's name known only once it exists (an output).
+     */
+    readonly subjectAltNames: readonly pulumi.Input<string>[];
 }
 
 /**
@@ -28,8 +31,8 @@ export class DatabaseTls extends pulumi.ComponentResource {
         const caSeed = new random.RandomBytes(`${name}-ca-seed`, { length: 32 }, parent);
         const serverSeed = new random.RandomBytes(`${name}-server-seed`, { length: 32 }, parent);
         const caName = `dbplace CA ${args.commonName}`;
-        const issued = pulumi.all([caSeed.hex, serverSeed.hex]).apply(([ca, server]) =>
-            serverTls(ca, caName, server, args.commonName, args.subjectAltNames));
+        const issued = pulumi.all([caSeed.hex, serverSeed.hex, pulumi.all([...args.subjectAltNames])]).apply(([ca, server, sans]) =>
+            serverTls(ca, caName, server, args.commonName, sans));
         // The CA certificate is public; unwrapping it lets clients and outputs show it in the clear.
         this.caCert = pulumi.unsecret(caSeed.hex.apply((ca) => caCertificate(ca, caName)));
         this.serverCert = pulumi.unsecret(issued.apply((t) => t.certPem));

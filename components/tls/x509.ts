@@ -130,7 +130,9 @@ function sanEntry(n: string): Buffer {
     const family = isIP(n);
     if (family === 4) return tlv(0x87, Buffer.from(n.split(".").map(Number)));
     if (family === 6) throw new Error(`IPv6 subject alternative names are not supported yet: ${n}`);
-    if (!/^[A-Za-z0-9*]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(n)) throw new Error(`"${n}" is neither a DNS name nor an IPv4 address.`);
+    // `_` too: private names carry the stack's name (ro.<db>.<stack>.dbplace.internal), and Pulumi stack names may have one;
+    // libpq and OpenSSL compare the name as given.
+    if (!/^[A-Za-z0-9*_]([A-Za-z0-9._-]*[A-Za-z0-9_])?$/.test(n)) throw new Error(`"${n}" is neither a DNS name nor an IPv4 address.`);
     return tlv(0x82, Buffer.from(n, "ascii"));
 }
 

@@ -3,12 +3,16 @@
 // base image with their user, env, init scripts and claims, the way a kubelet would.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { dockerOk } from "../../components/bake/docker";
+import { bake, scramVerifier } from "../../components/bake";
+import { docker, dockerOk } from "../../components/bake/docker";
+import { bakedReplicaSidecar } from "../../components/cluster";
+import { resolveStack } from "../../components/config";
 import { MockRun, runProgram } from "../../lib/mock-runner";
 import { program } from "../../program";
 import { one } from "../helpers/resources";
-import { BASE_IMAGE, ensureDockerAndBaseImage, RUN_ID } from "./support/env";
+import { BASE_IMAGE, ensureDockerAndBaseImage, removeImages, RUN_ID } from "./support/env";
 import { claimVolume, execCode, LABEL, removeThisRun, runPodContainer, volumePath, waitFor } from "./support/pods";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
@@ -143,5 +147,80 @@ describe("cluster placement pods, run for real (docker)", function () {
         const idle = `${name}-idle`;
         await runPodContainer({ name: idle, pod, secrets, configMaps: initScripts(run), network, hostname: "app-0", claims: { data: `${name}-data` }, command: ["sleep", "60"] });
         assert.notEqual(await execCode(idle, db.livenessProbe.exec.command), 0, "dead when nothing answers");
+    });
+});
+
+describe("cluster baked replica pods, run for real (docker)", function () {
+    const REPO = "dbplace/e2e-cluster-baked";
+    const image = "registry.example.com/app-baked:seed";
+    let network: string;
+    let service: MockRun;
+    let baked: string;
+    let readerPw: string;
+    let work: string;
+
+    before(async function () {
+        ensureDockerAndBaseImage();
+        network = `cdb-${tag}`;
+        await dockerOk(["network", "create", "--label", `${LABEL}=${RUN_ID}`, network]);
+        service = await runProgram({
+            stack: "e2e", program,
+            config: { cloud: "local", placement: "cluster", deletionProtection: false, replicas: { kind: "baked", count: 2, image } },
+        });
+        const reader = one(service, "kubernetes:core/v1:Secret", "app-baked-reader").inputs.stringData;
+        readerPw = (reader.value ?? reader).password;
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "dbplace-e2e-cluster-baked-"));
+        fs.chmodSync(work, 0o755); // the client container reads the (public) CA as its own user
+        // What `npm run bake` makes from the seed dump, on its default base: what replicas.image names.
+        baked = (await bake({
+            engine: "postgres", majorVersion: "15", dump: path.resolve("stacks/seed/app.dump"), baseImage: BASE_IMAGE, database: "app",
+            source: "e2e cluster", image: REPO, cacheDir: path.join(work, "cache"), readerVerifier: scramVerifier(readerPw), extraLabels: { [LABEL]: RUN_ID },
+        })).image;
+    });
+    after(async () => {
+        await removeThisRun();
+        await removeImages(REPO);
+        if (work) fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    const client = (name: string, args: string[], env: Record<string, string> = {}) => docker([
+        "run", "--rm", "--name", name, "--label", `${LABEL}=${RUN_ID}`, "--network", network,
+        ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]), "-v", `${work}:/work:ro`, "--entrypoint", "psql", BASE_IMAGE, ...args,
+    ]);
+
+    it("serves the baked data as the image's user, over TLS that verifies against the contract's CA by the Service name (defects 13, 7, 8; issue 15)", async () => {
+        const deploy = one(service, "kubernetes:apps/v1:Deployment", "app-baked-deploy");
+        const pod = deploy.inputs.spec.template.spec;
+        const tlsData = one(service, "kubernetes:core/v1:Secret", "app-baked-tls").inputs.stringData;
+        const name = `cdb-replica-${tag}`;
+        await runPodContainer({
+            name, pod: { ...pod, containers: [{ ...pod.containers[0], image: baked }] }, network, hostname: "app-baked-1",
+            aliases: ["app-ro.db-app.svc"], secretVolumes: { "app-replica-tls": tlsData.value ?? tlsData },
+        });
+        await waitFor(name, pod.containers[0].readinessProbe.exec.command, 30_000);
+        assert.equal(await execCode(name, pod.containers[0].lifecycle.preStop.exec.command.slice(0, 1).concat("0")), 0, "the preStop's command exists in the image");
+        fs.writeFileSync(path.join(work, "ca.crt"), service.outputs.databases.app.caCert, { mode: 0o644 });
+        const uri = service.outputs.databases.app.readConnectionSecret as string;
+        assert.match(uri, /sslmode=verify-full$/);
+        const r = await client(`cdb-client-${tag}`, ["-XAtq", uri, "-c", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", "-c", "SELECT count(*) > 0 FROM products"], { PGSSLROOTCERT: "/work/ca.crt" });
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.stdout.trim().split("\n"), ["t", "t"], "encrypted, and the seed's rows are there");
+        const shm = (await dockerOk(["exec", name, "df", "-m", "/dev/shm"])).trim().split("\n")[1].split(/\s+/)[1];
+        assert.equal(shm, "128", "a /dev/shm of the rendered size");
+    });
+
+    it("a sidecar listens on loopback only, and asks the reader for its password there (issue 15)", async () => {
+        const [spec] = resolveStack({ cloud: "local", placement: "cluster", replicas: { kind: "baked", count: 1, image, mode: "sidecar" } }).databases;
+        const container: any = bakedReplicaSidecar({ spec, image: baked });
+        const name = `cdb-sidecar-${tag}`;
+        await runPodContainer({ name, pod: { containers: [container] }, network, hostname: "shop-1" });
+        await waitFor(name, container.readinessProbe.exec.command, 30_000);
+        const local = (pw?: string) => docker(["exec", ...(pw ? ["-e", `PGPASSWORD=${pw}`] : []), name, "psql", "-XAtqw", "-h", "127.0.0.1", "-U", "dbplace_reader", "-d", "app", "-c", "SELECT 1"]);
+        assert.equal((await local(readerPw)).stdout.trim(), "1", "the application in the pod reads over 127.0.0.1");
+        assert.notEqual((await local()).code, 0, "no password, no read");
+        const ip = (await dockerOk(["inspect", "-f", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, name])).trim();
+        const remote = await client(`cdb-remote-${tag}`, ["-XAtq", `postgresql://dbplace_reader:${readerPw}@${ip}:5432/app?connect_timeout=3`, "-c", "SELECT 1"]);
+        assert.notEqual(remote.code, 0, "another pod cannot reach the sidecar");
+        assert.match(remote.stderr, /refused/);
     });
 });

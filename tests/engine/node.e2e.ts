@@ -23,10 +23,13 @@ let env: NodeJS.ProcessEnv = {};
 let kubeconfig = "";
 
 const cli = (args: string[]) => run(path.join(REPO, "node_modules/.bin/ts-node"), ["-T", path.join(REPO, "scripts/stack.ts"), ...args], { cwd: project, env });
-const pulumi = (args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive"], { cwd: project, env });
+// The engine as npm run up runs it: KUBECONFIG names the node (the provider records it).
+const pulumi = (args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive"], { cwd: project, env: { ...env, KUBECONFIG: kubeconfig } });
 const kubectl = (args: string[], input?: string) => run("kubectl", ["--kubeconfig", kubeconfig, ...args], { env, input });
 const kjson = (args: string[]) => JSON.parse(ok(kubectl([...args, "-o", "json"]), `kubectl ${args.join(" ")}`).stdout);
 const outputs = (): Record<string, Contract> => JSON.parse(ok(cli(["outputs", STACK]), "npm run outputs").stdout);
+
+function sleep(ms: number) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
 
 function get(url: string): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -63,9 +66,13 @@ function psqlPod(namespace: string, name: string, uri: string, sql: string, ca?:
     };
     kubectl(["-n", namespace, "delete", "pod", name, "--ignore-not-found", "--wait=true"]);
     ok(kubectl(["apply", "-f", "-"], JSON.stringify(pod)), `pod ${name}`);
-    const phase = kubectl(["-n", namespace, "wait", `pod/${name}`, "--for=jsonpath={.status.phase}=Succeeded", "--timeout=120s"]);
+    let phase = "";
+    for (const until = Date.now() + 120000; Date.now() < until && phase !== "Succeeded" && phase !== "Failed";) {
+        sleep(250);
+        phase = kubectl(["-n", namespace, "get", "pod", name, "-o", "jsonpath={.status.phase}"]).stdout.trim();
+    }
     const logs = kubectl(["-n", namespace, "logs", name]);
-    return { code: phase.code === 0 ? 0 : 1, stdout: logs.stdout.trim(), stderr: `${phase.out}\n${logs.out}`, out: logs.out };
+    return { code: phase === "Succeeded" ? 0 : 1, stdout: logs.stdout.trim(), stderr: `phase ${phase}\n${logs.out}`, out: logs.out };
 }
 
 describe("engine tier: the cluster stack on a real node (kubelet, containerd, PostgreSQL pods)", function () {
@@ -86,7 +93,7 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
     after(function () {
         this.timeout(600000);
         try {
-            if (pulumi(["stack", "ls"]).out.includes(STACK)) {
+            if (project && pulumi(["stack", "ls"]).out.includes(STACK)) {
                 pulumi(["config", "set", "dbplace:deletionProtection", "false"]);
                 pulumi(["up", "--yes", "--skip-preview"]);
                 pulumi(["destroy", "--yes", "--skip-preview"]);
@@ -103,7 +110,7 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         assert.match(r.stderr, /cluster: the project's node/, "npm run up used the node's kubeconfig");
         app = outputs().app;
         assert.ok(app, "the app database is in the outputs");
-        const sts = kjson(["-n", NS, "get", "statefulset", "-l", "app.kubernetes.io/component=primary"]).items;
+        const sts = kjson(["-n", NS, "get", "statefulset", "-l", "app.kubernetes.io/component=server"]).items;
         assert.equal(sts.length, 1);
         assert.equal(sts[0].status.readyReplicas, 1, "the primary pod is Ready");
         const [deploy] = kjson(["-n", NS, "get", "deployment", "-l", "app.kubernetes.io/component=baked-replica"]).items;
@@ -121,6 +128,13 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
             "INSERT INTO e2e_writes (id) VALUES (1) ON CONFLICT DO NOTHING; SELECT count(*) FROM e2e_writes", app.caCert);
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout.split("\n").pop(), "1");
+    });
+
+    it("2b. NetworkPolicy is enforced: the same client in a namespace not allowed cannot connect", function () {
+        ok(kubectl(["create", "namespace", "elsewhere"]), "namespace elsewhere");
+        const r = psqlPod("elsewhere", "intruder", app.connectionSecret, "SELECT 1", app.caCert);
+        assert.notEqual(r.code, 0, `a pod outside network.allowedNamespaces must not reach the database:\n${r.out}`);
+        assert.match(r.out, /timeout expired|could not connect|Connection refused|timed out/i);
     });
 
     it("3. the baked replicas serve the baked data through -ro, read-only", function () {
@@ -141,6 +155,33 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
             const body = await get(`http://${p.status.podIP}:${port}/metrics`);
             assert.match(body, /^pg_up 1$/m, `${p.metadata.name}: pg_up 1`);
         }
+    });
+
+    it("4b. a Job made from the dump CronJob writes a valid custom-format dump on the dumps claim", function () {
+        const [cron] = kjson(["-n", NS, "get", "cronjob", "-l", "app.kubernetes.io/component=dump"]).items;
+        ok(kubectl(["-n", NS, "create", "job", "e2e-dump", `--from=cronjob/${cron.metadata.name}`]), "create job --from=cronjob");
+        ok(kubectl(["-n", NS, "wait", "job/e2e-dump", "--for=condition=Complete", "--timeout=300s"]), "the dump Job completes");
+        const claim = cron.spec.jobTemplate.spec.template.spec.volumes.find((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim).persistentVolumeClaim.claimName;
+        // pg_restore --list reads the archive's table of contents: it fails on anything but a whole -Fc dump.
+        const check = {
+            apiVersion: "v1", kind: "Pod", metadata: { name: "dump-check", namespace: NS },
+            spec: {
+                restartPolicy: "Never",
+                securityContext: { runAsNonRoot: true, runAsUser: 100, runAsGroup: 102, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [{
+                    name: "check", image: "dbplace/postgres:15", imagePullPolicy: "Never",
+                    command: ["sh", "-c", "pg_restore --list /dumps/latest.dump | grep -c 'TABLE DATA'"],
+                    volumeMounts: [{ name: "dumps", mountPath: "/dumps", readOnly: true }],
+                    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                }],
+                volumes: [{ name: "dumps", persistentVolumeClaim: { claimName: claim, readOnly: true } }],
+            },
+        };
+        ok(kubectl(["apply", "-f", "-"], JSON.stringify(check)), "dump-check pod");
+        ok(kubectl(["-n", NS, "wait", "pod/dump-check", "--for=jsonpath={.status.phase}=Succeeded", "--timeout=120s"]), "pg_restore --list succeeds");
+        const tables = Number(ok(kubectl(["-n", NS, "logs", "dump-check"]), "logs").stdout.trim());
+        assert.ok(tables >= 3, `the dump holds the seed tables and the test's writes (${tables} TABLE DATA entries)`);
+        kubectl(["-n", NS, "delete", "pod/dump-check", "job/e2e-dump", "--wait=false"]);
     });
 
     it("5. a second npm run up changes nothing", function () {

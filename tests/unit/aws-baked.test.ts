@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { BAKED } from "../../components/bake";
 import { replicaUserData } from "../../components/aws/replica-user-data";
 import { MockRun } from "../../lib/mock-runner";
@@ -81,8 +82,9 @@ describe("aws baked replicas", () => {
             assert.equal(template.blockDeviceMappings[0].ebs.encrypted, "true");
             assert.equal(template.instanceType, "t3.small");
             const script = Buffer.from(template.userData, "base64").toString();
-            assert.match(script, new RegExp(`docker run -d --name baked-replica --restart always -p 5432:5432 ${IMAGE.replace(/[./]/g, "\\$&")}$`, "m"));
-            assert.doesNotMatch(script, /docker run[^\n]*(-v|--volume|--mount)/);
+            assert.match(script, new RegExp(`docker run -d --name baked-replica --restart always --user root -e DBPLACE_TLS=required -v /etc/dbplace/tls:/etc/dbplace/secrets:ro -p 5432:5432 ${IMAGE.replace(/[./]/g, "\\$&")}$`, "m"));
+            // The only mount is the certificate, read-only: the data is in the image.
+            assert.equal(script.match(/docker run[^\n]*/)![0].match(/ (-v|--volume|--mount) /g)?.length, 1);
             assert.match(script, /docker login --username AWS --password-stdin 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com/);
         });
 
@@ -103,17 +105,58 @@ describe("aws baked replicas", () => {
             assert.deepEqual(set.stale.inputs.dimensions, { Stack: "aws-test", Database: "app" });
             assert.equal(set["healthy-below-count"].inputs.threshold, 3);
             // The instances publish the metric the alarm reads, under the same dimensions.
-            const script = replicaUserData({ image: IMAGE, database: "app", stack: "aws-test" });
+            const script = replicaUserData({ image: IMAGE, database: "app", stack: "aws-test", tlsSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x", certificateDigest: "0" });
             assert.match(script, /--namespace dbplace --metric-name BakedReplicaAgeSeconds --unit Seconds --dimensions Stack=aws-test,Database=app/);
             assert.ok(script.includes(BAKED.ageQuery.slice(0, 40)));
         });
 
-        it("exports the NLB as the read endpoint with the reader role, as a secret", async () => {
+        it("exports the NLB as the read endpoint with the reader role, verified against the contract's CA, as a secret", async () => {
             const c = run.outputs.databases.app;
             assert.match(c.readHost, /^app-ro-[0-9a-f]{8}-[0-9a-f]+\.elb\.eu-west-1\.amazonaws\.com$/);
             assert.equal(c.readPort, BAKED.port);
-            assert.match(c.readConnectionSecret, new RegExp(`^postgresql://${BAKED.readerRole}:[A-Za-z0-9_-]{32}@${c.readHost.replace(/\./g, "\\.")}:5432/app$`));
+            assert.match(c.readConnectionSecret, new RegExp(`^postgresql://${BAKED.readerRole}:[A-Za-z0-9_-]{32}@${c.readHost.replace(/\./g, "\\.")}:5432/app\\?sslmode=verify-full$`));
             assert.equal(await pulumi.isSecret(built.app.implementation.readConnectionSecret), true);
+        });
+    });
+
+    describe("TLS on the group's replicas", () => {
+        let run: MockRun;
+        before(async () => {
+            run = await runAws({ placement: "vm", deletionProtection: false, replicas: baked() });
+        });
+        const userData = () => Buffer.from(one(run, "aws:ec2/launchTemplate:LaunchTemplate", "app-baked-group-template").inputs.userData, "base64").toString();
+        const tlsValue = () => JSON.parse(one(run, "aws:secretsmanager/secretVersion:SecretVersion", "app-baked-group-tls").inputs.secretString) as { cert: string; key: string };
+
+        it("issues the server certificate for the NLB's name, signed by the CA the contract hands out", () => {
+            const c = run.outputs.databases.app;
+            const { cert, key } = tlsValue();
+            const x509 = new X509Certificate(cert);
+            assert.equal(x509.checkHost(c.readHost), c.readHost, `the certificate covers ${c.readHost}: ${x509.subjectAltName}`);
+            assert.ok(x509.verify(new X509Certificate(c.caCert).publicKey), "signed by the contract's caCert");
+            assert.ok(x509.checkPrivateKey(createPrivateKey(key)), "the secret's key is the certificate's");
+            assert.match(c.readConnectionSecret, /\?sslmode=verify-full$/);
+        });
+
+        it("keeps the key in a KMS-encrypted secret only the instances read: never in user data", () => {
+            const secret = one(run, "aws:secretsmanager/secret:Secret", "app-baked-group-tls").inputs;
+            assert.match(secret.kmsKeyId, /:key\//);
+            const version = one(run, "aws:secretsmanager/secretVersion:SecretVersion", "app-baked-group-tls");
+            assert.ok(version.secretPaths.includes("secretString"), "the key stays a Pulumi secret");
+            const script = userData();
+            assert.doesNotMatch(script, /PRIVATE KEY|BEGIN CERTIFICATE/);
+            const policy = JSON.parse(one(run, "aws:iam/rolePolicy:RolePolicy", "app-baked-group-instance-inline").inputs.policy) as { Statement: { Sid: string; Action: string; Resource: string }[] };
+            const read = policy.Statement.find((s) => s.Sid === "ReadCertificate")!;
+            assert.equal(read.Action, "secretsmanager:GetSecretValue");
+            assert.ok(script.includes(`--secret-id '${read.Resource}'`), "the script reads the secret the role may read");
+            assert.ok(one(run, ASG, "app-baked-group-asg").dependsOn.includes("app-baked-group-tls"), "instances boot after the value exists");
+        });
+
+        it("rolls the group, not the image, when the certificate changes", () => {
+            const { cert } = tlsValue();
+            const digest = createHash("sha256").update(cert).digest("hex");
+            assert.match(userData(), new RegExp(`server certificate sha256 ${digest}$`, "m"));
+            const base = { image: IMAGE, database: "app", stack: "s", tlsSecretArn: "arn:x" };
+            assert.notEqual(replicaUserData({ ...base, certificateDigest: "a" }), replicaUserData({ ...base, certificateDigest: "b" }));
         });
     });
 

@@ -150,3 +150,22 @@ describe("aws helpers", () => {
         assert.equal(finalSnapshotName("x".repeat(300), "orders", "0a1b2c3d").length, 255);
     });
 });
+
+describe("aws rules from the database's own name (config/aws-rules.ts)", () => {
+    it("refuses names RDS cannot turn into identifiers or a DBName, naming the key and the fix", () => {
+        const doubleDash = problem({ ...managed, databases: { "order--history": {} } });
+        assert.match(doubleDash, /dbplace:databases\.order--history: database name "order--history" on placement "managed" \(RDS\): .*two consecutive hyphens; use single dashes \(e\.g\. "order-history"\)/);
+        const reservedPg = problem({ ...managed, databases: { order: {} } });
+        assert.match(reservedPg, /dbplace:databases\.order: .*would be named "order", a reserved word of PostgreSQL, which RDS refuses as DBName; rename it \(e\.g\. "orders"/);
+        const reservedMy = problem({ ...managed, engine: "mysql", engineVersion: "8.4", databases: { schema: {} } });
+        assert.match(reservedMy, /"schema", a reserved word of MySQL/);
+        // The default database (no `databases` key) is named app: fine.
+        assert.doesNotThrow(() => resolveStack(managed, "dbplace", REGION));
+    });
+
+    it("accepts the same names where RDS does not derive anything from them, and near misses on RDS", () => {
+        for (const ok of [{ ...vm, databases: { order: {} } }, { ...managed, databases: { orders: {}, "order-history": {}, users: {} } }, { ...managed, engine: "mysql", engineVersion: "8.4", databases: { order_db: {}, user: {} } }]) {
+            assert.doesNotThrow(() => resolveStack(ok, "dbplace", REGION), JSON.stringify(ok));
+        }
+    });
+});

@@ -35,7 +35,7 @@ describe("AWS VMs boot Debian 12", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
         assert.match(script, /amazoncloudwatch-agent\.s3\.amazonaws\.com\/\$\(\. \/etc\/os-release && echo "\$ID"\)\//, "the agent package of the host's distribution");
-        assert.doesNotMatch(replicaUserData({ image: "nginx:1", database: "app", stack: "s" }), /\bsnap\b/);
+        assert.doesNotMatch(replicaUserData({ image: "nginx:1", database: "app", stack: "s", tlsSecretArn: "arn:x", certificateDigest: "0" }), /\bsnap\b/);
     });
 
     it("keeps MySQL VMs on Ubuntu 24.04 (Debian 12 has no mysql-server), where the CLI comes from the snap", () => {

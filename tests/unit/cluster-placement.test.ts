@@ -30,6 +30,7 @@ const T = {
     image: "docker:index/remoteImage:RemoteImage",
     serviceAccount: "kubernetes:core/v1:ServiceAccount",
     claimPatch: "kubernetes:core/v1:PersistentVolumeClaimPatch",
+    seed: "random:index/randomBytes:RandomBytes",
 } as const;
 
 const cluster = { cloud: "local", placement: "cluster" };
@@ -65,7 +66,8 @@ describe("local/cluster placement: resources per variant", () => {
         ["high availability", { highAvailability: true }, { ...base, [T.claimPatch]: ["app-data-0", "app-data-1"] }],
         ["baked replicas as a service", { replicas: bakedImage }, {
             ...base,
-            [T.secret]: ["app-baked-reader", "app-credentials"],
+            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials"],
+            [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
             [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
@@ -74,7 +76,8 @@ describe("local/cluster placement: resources per variant", () => {
         }],
         ["baked replicas with an autoscaler", { replicas: { ...bakedImage, maxReplicas: 5 } }, {
             ...base,
-            [T.secret]: ["app-baked-reader", "app-credentials"],
+            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials"],
+            [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
             [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
@@ -86,7 +89,8 @@ describe("local/cluster placement: resources per variant", () => {
         ["baked replicas built from a dump", { replicas: { kind: "baked", count: 1, dump: "stacks/seed/app.dump", repository: "registry.example.com/team/app-baked" } }, {
             ...base,
             [T.image]: ["app-baked-image"],
-            [T.secret]: ["app-baked-reader", "app-credentials"],
+            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials"],
+            [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
             [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
@@ -104,7 +108,8 @@ describe("local/cluster placement: resources per variant", () => {
         ["prometheus operator", { cluster: { prometheusOperator: true } }, { ...base, [T.monitor]: ["app-servicemonitor"], [T.rule]: ["app-alerts"] }],
         ["prometheus operator with baked replicas", { cluster: { prometheusOperator: true }, replicas: bakedImage }, {
             ...base,
-            [T.secret]: ["app-baked-reader", "app-credentials"],
+            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials"],
+            [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
             [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
@@ -128,7 +133,7 @@ describe("local/cluster placement: resources per variant", () => {
 describe("local/cluster placement: contract", () => {
     const cases: [string, Record<string, unknown>, { readHost: string; read: RegExp }][] = [
         ["no replicas reads from the primary", {}, { readHost: "app-rw.db-app.svc", read: /^postgresql:\/\/dbadmin:[^@]+@app-rw\.db-app\.svc:5432\/app$/ }],
-        ["baked service reads as the reader role", { replicas: bakedImage }, { readHost: "app-ro.db-app.svc", read: /^postgresql:\/\/dbplace_reader:[^@]+@app-ro\.db-app\.svc:5432\/app$/ }],
+        ["baked service reads as the reader role", { replicas: bakedImage }, { readHost: "app-ro.db-app.svc", read: /^postgresql:\/\/dbplace_reader:[^@]+@app-ro\.db-app\.svc:5432\/app\?sslmode=verify-full$/ }],
         ["sidecar reads over localhost", { replicas: { ...bakedImage, mode: "sidecar" } }, { readHost: "127.0.0.1", read: /^postgresql:\/\/dbplace_reader:[^@]+@127\.0\.0\.1:5432\/app$/ }],
         ["streaming reads from the standbys", { replicas: { kind: "streaming", count: 1 } }, { readHost: "app-ro.db-app.svc", read: /^postgresql:\/\/dbadmin:[^@]+@app-ro\.db-app\.svc:5432\/app$/ }],
     ];

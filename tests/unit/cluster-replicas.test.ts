@@ -30,9 +30,9 @@ describe("cluster: baked replicas as a service", () => {
         assert.equal(deploy.inputs.spec.replicas, 3);
         assert.equal(deploy.inputs.spec.volumeClaimTemplates, undefined);
         const spec = pod(deploy);
-        // The data is in the image: nothing but a memory-backed /dev/shm and the exporter's queries file.
-        assert.deepEqual(spec.volumes.map((v: any) => Object.keys(v).filter((k) => k !== "name").join() + ":" + (v.emptyDir?.medium ?? v.configMap?.name ?? "")),
-            ["emptyDir:Memory", "configMap:app-baked-exporter"]);
+        // The data is in the image: nothing but a memory-backed /dev/shm, the exporter's queries file and the TLS Secret.
+        assert.deepEqual(spec.volumes.map((v: any) => Object.keys(v).filter((k) => k !== "name").join() + ":" + (v.emptyDir?.medium ?? v.configMap?.name ?? v.secret?.secretName ?? "")),
+            ["emptyDir:Memory", "configMap:app-baked-exporter", "secret:app-replica-tls"]);
         assert.ok(!JSON.stringify(spec).includes("persistentVolumeClaim"), "baked replicas mount no claim");
         const [db] = spec.containers;
         assert.equal(db.image, image);

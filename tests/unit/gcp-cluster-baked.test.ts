@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { MockRun, runProgram } from "../../lib/mock-runner";
 import { inventory, ofType, one } from "../helpers/resources";
 
@@ -11,7 +12,7 @@ const GKE = "gcp:container/cluster:Cluster";
 describe("gcp/cluster placement", () => {
     it("creates a private, VPC-native GKE cluster with Workload Identity and deploys onto it through its provider", async () => {
         const result = await run({ placement: "cluster", highAvailability: true, cluster: { create: true, apiAllowedCidrs: ["203.0.113.0/24"] }, gcp: { machineType: "e2-standard-8" } });
-        const cluster = one(result, GKE, "app-gke-cluster");
+        const cluster = one(result, GKE, "gke-cluster");
         const c = cluster.inputs;
         assert.equal(c.location, "europe-west1", "highAvailability makes the cluster regional");
         assert.deepEqual(c.privateClusterConfig, { enablePrivateNodes: true, enablePrivateEndpoint: false });
@@ -21,19 +22,19 @@ describe("gcp/cluster placement", () => {
         assert.equal(c.datapathProvider, "ADVANCED_DATAPATH", "NetworkPolicies of the in-cluster placement must be enforced");
         assert.deepEqual([c.deletionProtection, cluster.protect], [true, true]);
         assert.equal(c.network, "projects/acme-test/global/networks/network-vpc");
-        const pool = one(result, "gcp:container/nodePool:NodePool", "app-gke-nodes").inputs;
+        const pool = one(result, "gcp:container/nodePool:NodePool", "gke-nodes").inputs;
         assert.equal(pool.nodeConfig.machineType, "e2-standard-8");
         assert.deepEqual(pool.nodeConfig.workloadMetadataConfig, { mode: "GKE_METADATA" });
         assert.match(pool.nodeConfig.serviceAccount, /^app-gke-[0-9a-f]{6}@acme-test\.iam\.gserviceaccount\.com$/);
         // Nodes have no external IPs and pull postgres/exporter images from public registries: NAT is what lets them.
         assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "network-nat"));
-        const k8sProvider = one(result, "pulumi:providers:kubernetes", "app-gke-k8s");
+        const k8sProvider = one(result, "pulumi:providers:kubernetes", "gke-k8s");
         assert.ok(k8sProvider.secretPaths.includes("kubeconfig"), "the kubeconfig is a secret");
         assert.match(k8sProvider.inputs.kubeconfig.value ?? k8sProvider.inputs.kubeconfig, /command: gke-gcloud-auth-plugin/);
         const inCluster = ofType(result, "kubernetes:apps/v1:StatefulSet");
         assert.ok(inCluster.length > 0, "the in-cluster placement runs");
         for (const r of result.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
-            assert.match(r.provider ?? "", /::app-gke-k8s::/, `${r.type} ${r.name} must be deployed through the GKE provider`);
+            assert.match(r.provider ?? "", /::gke-k8s::/, `${r.type} ${r.name} must be deployed through the GKE provider`);
         }
         assert.equal(result.outputs.databases.app.placement, "cluster");
     });
@@ -46,7 +47,7 @@ describe("gcp/cluster placement", () => {
 });
 
 describe("gcp baked replicas", () => {
-    it("runs them on a regional managed instance group of private COS VMs behind an internal load balancer", async () => {
+    it("runs them on a regional managed instance group of private Debian 12 VMs behind an internal load balancer", async () => {
         const result = await run({ placement: "managed", network: { allowedCidrs: ["10.40.0.0/16"] }, replicas: { kind: "baked", count: 3, image: IMAGE, maxStalenessMinutes: 90 } });
         const got = inventory(result);
         assert.deepEqual(got[MIG], ["app-baked-mig"]);
@@ -57,13 +58,17 @@ describe("gcp baked replicas", () => {
 
         const template = one(result, "gcp:compute/instanceTemplate:InstanceTemplate", "app-baked-template").inputs;
         assert.equal(template.networkInterfaces[0].accessConfigs, undefined, "replica VMs have no external IP");
-        assert.match(template.disks[0].sourceImage, /projects\/cos-cloud\/global\/images\/cos-stable-/);
+        assert.match(template.disks[0].sourceImage, /projects\/debian-cloud\/global\/images\/debian-12-/, "the database VMs' image, the one the VM tier boots");
         assert.equal(template.metadata["enable-oslogin"], "TRUE");
-        const cloudInit = template.metadata["user-data"] as string;
-        assert.match(cloudInit, new RegExp(`docker run --rm --name dbplace-replica .* -p 5432:5432 ${IMAGE.replace(/[.]/g, "\\.")}`));
-        assert.match(cloudInit, /docker-credential-gcr configure-docker --registries=europe-west1-docker\.pkg\.dev/);
-        assert.match(cloudInit, /custom\.googleapis\.com\/dbplace\/baked_replica_age_seconds/);
-        assert.doesNotMatch(cloudInit, /-v |--volume|--mount/, "baked replicas mount no volume");
+        assert.equal(template.metadata["user-data"], undefined);
+        const script = template.metadata["startup-script"] as string;
+        const dockerRun = script.replace(/\\\n\s*/g, "").match(/^docker run [^\n]*/m)![0];
+        assert.equal(dockerRun, `docker run -d --name dbplace-replica --restart always --log-driver journald --user root -e DBPLACE_TLS=required -v /etc/dbplace/tls:/etc/dbplace/secrets:ro -p 5432:5432 ${IMAGE}`,
+            "TLS required, the certificate the only (read-only) mount: the data is in the image");
+        assert.match(script, /docker login -u oauth2accesstoken --password-stdin https:\/\/europe-west1-docker\.pkg\.dev/);
+        assert.match(script, /custom\.googleapis\.com\/dbplace\/baked_replica_age_seconds/);
+        // Docker's package comes through Cloud NAT.
+        assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "network-nat"));
 
         const mig = one(result, MIG, "app-baked-mig").inputs;
         assert.equal(mig.targetSize, 3);
@@ -85,15 +90,64 @@ describe("gcp baked replicas", () => {
         assert.equal(one(result, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "app-baked-registry-baker-writer").inputs.role, "roles/artifactregistry.writer");
 
         const app = result.outputs.databases.app;
-        const ilbIp = app.readHost;
-        assert.match(ilbIp, /^10\.20\./);
-        assert.notEqual(ilbIp, app.host);
-        assert.match(app.readConnectionSecret, new RegExp(`^postgresql://dbplace_reader:[^@]+@${ilbIp.replace(/\./g, "\\.")}:5432/app$`));
+        assert.equal(app.readHost, "ro.app.test.dbplace.internal");
+        const record = one(result, "gcp:dns/recordSet:RecordSet", "app-baked-dns-ro").inputs;
+        const ilbIp = result.resources.find((r) => r.name === "app-baked-ilb")!;
+        assert.deepEqual([record.name, record.type], ["ro.app.test.dbplace.internal.", "A"]);
+        assert.equal(record.rrdatas.length, 1);
+        assert.match(record.rrdatas[0], /^10\.20\./, `the name points at the load balancer (${ilbIp.name})`);
+        assert.match(app.readConnectionSecret, /^postgresql:\/\/dbplace_reader:[^@]+@ro\.app\.test\.dbplace\.internal:5432\/app\?sslmode=verify-full$/);
 
         const staleness = one(result, "gcp:monitoring/alertPolicy:AlertPolicy", "app-monitoring-staleness");
         assert.equal(staleness.inputs.conditions[0].conditionThreshold.thresholdValue, 90 * 60);
         assert.ok(staleness.inputs.conditions[1].conditionAbsent, "no reports is as bad as stale");
         assert.ok(staleness.dependsOn.includes("app-monitoring-baked-age"), "the metric descriptor exists before the policy");
+    });
+
+    describe("TLS on the group's VMs", () => {
+        let result: MockRun;
+        before(async () => {
+            result = await run({ placement: "managed", network: { allowedCidrs: ["10.40.0.0/16"] }, replicas: { kind: "baked", count: 2, image: IMAGE } });
+        });
+        const script = () => one(result, "gcp:compute/instanceTemplate:InstanceTemplate", "app-baked-template").inputs.metadata["startup-script"] as string;
+        const tlsValue = () => JSON.parse(one(result, "gcp:secretmanager/secretVersion:SecretVersion", "app-baked-tls-v").inputs.secretData) as { cert: string; key: string };
+
+        it("issues the certificate for the read name, signed by a CA the contract hands out with Cloud SQL's", () => {
+            const app = result.outputs.databases.app;
+            const { cert, key } = tlsValue();
+            const x509 = new X509Certificate(cert);
+            assert.equal(x509.checkHost(app.readHost), app.readHost, x509.subjectAltName);
+            assert.ok(x509.checkPrivateKey(createPrivateKey(key)));
+            // The bundle: Cloud SQL's server CA (the mock's) and ours, the one that signed the replicas' certificate.
+            const cas = (app.caCert as string).split(/(?<=-----END CERTIFICATE-----\n)/).filter((c) => c.includes("BEGIN"));
+            assert.ok(cas.some((c) => { try { return x509.verify(new X509Certificate(c).publicKey); } catch { return false; } }), "signed by a CA in caCert");
+        });
+
+        it("keeps the key in Secret Manager, readable by the replica VMs' account only, never in metadata", () => {
+            const version = one(result, "gcp:secretmanager/secretVersion:SecretVersion", "app-baked-tls-v");
+            assert.ok(version.secretPaths.includes("secretData"));
+            const secret = one(result, "gcp:secretmanager/secret:Secret", "app-baked-tls").inputs;
+            const grant = one(result, "gcp:secretmanager/secretIamMember:SecretIamMember", "app-baked-tls-reader").inputs;
+            assert.equal(grant.role, "roles/secretmanager.secretAccessor");
+            assert.match(grant.member, /^serviceAccount:app-replica-[0-9a-f]{6}@/);
+            assert.ok(script().includes(`gcloud secrets versions access latest --secret="${secret.secretId}"`));
+            assert.doesNotMatch(script(), /PRIVATE KEY|BEGIN CERTIFICATE/);
+            const mig = one(result, MIG, "app-baked-mig");
+            assert.ok(mig.dependsOn.includes("app-baked-tls-v") && mig.dependsOn.includes("app-baked-tls-reader"), "VMs boot after the value and the grant");
+        });
+
+        it("issues it for a stack whose name has an underscore (the read name carries it)", async () => {
+            const other = await runProgram({ stack: "team_a", config: { ...PROVIDER, cloud: "gcp", placement: "vm", replicas: { kind: "baked", count: 1, image: IMAGE } } });
+            const app = other.outputs.databases.app;
+            assert.equal(app.readHost, "ro.app.team_a.dbplace.internal");
+            const { cert } = JSON.parse(one(other, "gcp:secretmanager/secretVersion:SecretVersion", "app-baked-tls-v").inputs.secretData) as { cert: string };
+            assert.match(new X509Certificate(cert).subjectAltName ?? "", /DNS:ro\.app\.team_a\.dbplace\.internal/);
+        });
+
+        it("rolls the group, not the image, when the certificate changes", () => {
+            const digest = createHash("sha256").update(tlsValue().cert).digest("hex");
+            assert.match(script(), new RegExp(`^# Server certificate sha256 ${digest}$`, "m"));
+        });
     });
 
     it("autoscales the group between count and maxReplicas and leaves its size to the autoscaler", async () => {
@@ -119,15 +173,15 @@ describe("gcp baked replicas", () => {
         assert.ok(provider.secretPaths.some((p) => p.startsWith("registryAuth")), "the push token is a secret");
         assert.ok(image.dependsOn.includes("app-baked-registry"));
         assert.ok(one(result, "docker:index/registryImage:RegistryImage", "app-baked-image-push").dependsOn.includes("app-baked-registry"));
-        const cloudInit = one(result, "gcp:compute/instanceTemplate:InstanceTemplate", "app-baked-template").inputs.metadata["user-data"] as string;
-        assert.match(cloudInit, /\/app-baked@sha256:[0-9a-f]{64}/);
+        const script = one(result, "gcp:compute/instanceTemplate:InstanceTemplate", "app-baked-template").inputs.metadata["startup-script"] as string;
+        assert.match(script, /\/app-baked@sha256:[0-9a-f]{64}/);
     });
 
     it("runs them on a created GKE cluster when cluster.create is set, pulling from the stack's registry", async () => {
         const result = await run({ placement: "managed", cluster: { create: true, apiAllowedCidrs: ["203.0.113.0/24"] }, replicas: { kind: "baked", count: 2, image: IMAGE } });
         const got = inventory(result);
         assert.equal(got[MIG], undefined);
-        assert.deepEqual(got[GKE], ["app-baked-gke-cluster"]);
+        assert.deepEqual(got[GKE], ["gke-cluster"]);
         assert.ok(got["kubernetes:apps/v1:Deployment"]?.length, "a Deployment of baked replicas");
         const reader = one(result, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "app-baked-registry-reader-0").inputs;
         assert.match(reader.member, /^serviceAccount:app-gke-/);

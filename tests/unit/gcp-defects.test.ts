@@ -30,7 +30,7 @@ describe("gcp rules as code (config/gcp-rules.ts)", () => {
 describe("gcp defects: what a real deploy would get wrong", () => {
     it("gives the GKE cluster a maintenance window GKE accepts and authorized networks instead of 0.0.0.0/0", async () => {
         const result = await run({ placement: "cluster", cluster: { create: true, apiAllowedCidrs: CONTROL } });
-        const c = one(result, "gcp:container/cluster:Cluster", "app-gke-cluster");
+        const c = one(result, "gcp:container/cluster:Cluster", "gke-cluster");
         const w = c.inputs.maintenancePolicy.recurringWindow;
         const hours = (Date.parse(w.endTime) - Date.parse(w.startTime)) / 3_600_000;
         const perWeek = w.recurrence === "FREQ=DAILY" ? 7 : (/BYDAY=([A-Z,]+)/.exec(w.recurrence)?.[1].split(",").length ?? 0);
@@ -83,12 +83,56 @@ describe("gcp defects: what a real deploy would get wrong", () => {
         assert.deepEqual(ofType(result, "gcp:compute/network:Network").map((n) => n.name), ["network-vpc"]);
         const vpc = "projects/acme-test/global/networks/network-vpc";
         assert.equal(one(result, "gcp:sql/databaseInstance:DatabaseInstance", "orders-primary").inputs.settings.ipConfiguration.privateNetwork, vpc);
-        assert.equal(one(result, "gcp:container/cluster:Cluster", "jobs-gke-cluster").inputs.network, vpc);
+        assert.equal(one(result, "gcp:container/cluster:Cluster", "gke-cluster").inputs.network, vpc);
         assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "network-nat"), "the VM and GKE nodes need egress");
         assert.ok(one(result, "gcp:servicenetworking/connection:Connection", "network-psa"), "Cloud SQL needs Private Service Access");
         const component = one(result, "dbplace:gcp:GcpNetwork", "network");
         assert.match(component.parentUrn ?? "", /pulumi:pulumi:Stack::/, "the stack network belongs to no database");
         assert.ok(component.aliases.some((a) => a.includes("orders-network")), `aliases: ${component.aliases}`);
         assert.ok(one(result, "gcp:compute/network:Network", "network-vpc").aliases.some((a) => a.includes("orders-network-vpc")));
+    });
+
+    describe("cluster.create means one GKE cluster per stack, as on AWS", () => {
+        const GKE = "gcp:container/cluster:Cluster";
+        let result: MockRun;
+        before(async () => {
+            result = await run({ databases: {
+                catalog: { placement: "cluster", cluster: { create: true, apiAllowedCidrs: CONTROL } },
+                orders: { placement: "cluster", highAvailability: true, cluster: { create: true, apiAllowedCidrs: ["198.51.100.0/24"] } },
+                search: { placement: "managed", cluster: { create: true, apiAllowedCidrs: CONTROL }, replicas: { kind: "baked", count: 2, image: IMAGE } },
+            } });
+        });
+
+        it("registers one cluster, node pool, node account and provider for three databases", () => {
+            assert.deepEqual(ofType(result, GKE).map((c) => c.name), ["gke-cluster"]);
+            assert.deepEqual(ofType(result, "gcp:container/nodePool:NodePool").map((c) => c.name), ["gke-nodes"]);
+            assert.deepEqual(ofType(result, "gcp:serviceaccount/account:Account").filter((a) => a.name.includes("gke")).map((a) => a.name), ["gke-nodes-sa"]);
+            assert.deepEqual(ofType(result, "dbplace:gcp:GkeCluster").map((c) => c.name), ["gke"]);
+            assert.match(one(result, "dbplace:gcp:GkeCluster", "gke").parentUrn ?? "", /pulumi:pulumi:Stack::/, "the cluster belongs to no database");
+            // Every database's Kubernetes objects go through the one provider.
+            const providers = new Set(result.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.provider?.split("::")[3]));
+            assert.deepEqual([...providers], ["gke-k8s"]);
+            // The baked replicas' registry lets the shared nodes pull.
+            const reader = one(result, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "search-baked-registry-reader-0").inputs;
+            assert.match(reader.member, /^serviceAccount:catalog-gke-[0-9a-f]{6}@/);
+        });
+
+        it("sizes it for all its databases: regional when one asks for HA, the API open to every listed range, protected", () => {
+            const c = one(result, GKE, "gke-cluster");
+            assert.equal(c.inputs.location, "europe-west1");
+            assert.deepEqual(c.inputs.masterAuthorizedNetworksConfig.cidrBlocks.map((b: { cidrBlock: string }) => b.cidrBlock), ["10.20.0.0/20", ...CONTROL, "198.51.100.0/24"]);
+            assert.deepEqual([c.inputs.deletionProtection, c.protect], [true, true]);
+            assert.equal(c.inputs.resourceLabels["dbplace-database"], "shared");
+        });
+
+        it("keeps the first database's former cluster in place through aliases (names its node account after it)", () => {
+            const component = one(result, "dbplace:gcp:GkeCluster", "gke");
+            assert.ok(component.aliases.some((a) => /(^|::)catalog-gke$/.test(a)), `aliases: ${component.aliases}`);
+            for (const [child, former] of [["gke-cluster", "catalog-gke-cluster"], ["gke-nodes", "catalog-gke-nodes"], ["gke-nodes-sa", "catalog-gke-nodes-sa"], ["gke-k8s", "catalog-gke-k8s"]]) {
+                const r = result.resources.find((x) => x.name === child)!;
+                assert.ok(r.aliases.some((a) => a === former || a.endsWith(`::${former}`)), `${child} aliases: ${r.aliases}`);
+            }
+            assert.match(one(result, "gcp:serviceaccount/account:Account", "gke-nodes-sa").inputs.accountId, /^catalog-gke-[0-9a-f]{6}$/, "the id it had: a new one would replace the node pool");
+        });
     });
 });

@@ -64,9 +64,10 @@ describe("baked replicas declare their maximum staleness to the policy pack", fu
         assert.deepEqual(bakedReplicaSidecar({ spec, image: IMAGE }).env, [
             { name: "DBPLACE_ROLE", value: "baked-replica" },
             { name: "DBPLACE_MAX_STALENESS_MINUTES", value: "120" },
+            { name: "DBPLACE_LISTEN", value: "loopback" },
         ]);
         const [unbounded] = resolveStack({ cloud: "local", placement: "cluster", replicas: { ...baked(), mode: "sidecar" } }).databases;
-        assert.deepEqual(bakedReplicaSidecar({ spec: unbounded, image: IMAGE }).env, [{ name: "DBPLACE_ROLE", value: "baked-replica" }]);
+        assert.deepEqual(bakedReplicaSidecar({ spec: unbounded, image: IMAGE }).env, [{ name: "DBPLACE_ROLE", value: "baked-replica" }, { name: "DBPLACE_LISTEN", value: "loopback" }]);
     });
 
     it("sidecar: an application's Deployment carrying the replica passes the pack with no dbplace label of its own", async () => {

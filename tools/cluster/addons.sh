@@ -4,6 +4,30 @@
 
 addons_manifest() {
   cat <<EOF
+# kube-router's firewall (a host process, tools/cluster/cluster.sh) reads policies, pods and namespaces.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "dbplace:kube-router"}
+rules:
+- apiGroups: [""]
+  resources: [namespaces, pods, services, endpoints, nodes]
+  verbs: [get, list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch]
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "dbplace:kube-router"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "dbplace:kube-router"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "dbplace:kube-router"}]
+---
 # CoreDNS answers for cluster.local only: no forward plugin, so no query leaves the node.
 apiVersion: v1
 kind: ServiceAccount

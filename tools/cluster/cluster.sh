@@ -64,6 +64,7 @@ need() {
   command -v runc >/dev/null || missing+=(runc)
   [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
   command -v conntrack >/dev/null || missing+=(conntrack)
+  command -v ipset >/dev/null || missing+=(ipset)
   command -v iptables >/dev/null || missing+=(iptables)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v gcc >/dev/null || missing+=(gcc libc6-dev)
@@ -72,12 +73,12 @@ need() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
   fi
   local b want=()
-  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd coredns local-path-provisioner; do
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd coredns local-path-provisioner kube-router; do
     [ -x "$BIN/$b" ] || want+=("$b")
   done
   if [ ${#want[@]} -gt 0 ]; then
     log "building ${want[*]} (tools/toolchain/build.sh)"
-    "$REPO/tools/toolchain/build.sh" --only kube,etcd,coredns,local-path-provisioner >&2
+    "$REPO/tools/toolchain/build.sh" --only kube,etcd,coredns,local-path-provisioner,kube-router >&2
   fi
   [ -f /proc/sys/net/bridge/bridge-nf-call-iptables ] || die "the br_netfilter kernel module is not loaded (modprobe br_netfilter)"
   "$REPO/tools/docker/ensure-dockerd.sh" >&2
@@ -134,6 +135,7 @@ network_down() {
   iptables -X "$CHAIN" 2>/dev/null || true
   # kube-proxy's own chains: it removes them itself with --cleanup.
   [ -x "$BIN/kube-proxy" ] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
+  [ -x "$BIN/kube-router" ] && "$BIN/kube-router" --cleanup-config >/dev/null 2>&1 || true
   ip link del "$BRIDGE" 2>/dev/null || true
 }
 
@@ -233,7 +235,8 @@ control_plane_up() {
     --bind-address 127.0.0.1 --secure-port 10357 --use-service-account-credentials \
     --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
-    --service-cluster-ip-range "$SERVICE_CIDR" --leader-elect=false
+    --service-cluster-ip-range "$SERVICE_CIDR" --leader-elect=false \
+    --allocate-node-cidrs --cluster-cidr "$POD_CIDR" --node-cidr-mask-size 24
   start_bg kube-scheduler "$BIN/kube-scheduler" --kubeconfig "$DIR/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port 10359 --leader-elect=false
 }
@@ -290,6 +293,15 @@ EOF
   start_bg kube-proxy "$BIN/kube-proxy" --config "$DIR/kube-proxy.yaml"
 }
 
+# NetworkPolicy enforcement: the bridge plugin has none, kube-router's firewall controller adds it
+# (iptables + ipset on the host; no routing, no service proxy, no listening port).
+firewall_up() {
+  pki_kubeconfig "$DIR/kube-router.kubeconfig" kube-router
+  start_bg kube-router "$BIN/kube-router" --kubeconfig "$DIR/kube-router.kubeconfig" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+    --hostname-override "$NODE_NAME" --health-port 0 --metrics-port 0
+}
+
 # The monitoring.coreos.com CRDs the program creates objects of, from prometheus-operator's Go module.
 monitoring_crds() {
   local dir
@@ -327,6 +339,7 @@ cmd_start() {
   node_up
   wait_for "node $NODE_NAME" 120 node_ready
   addons_manifest | kubectl apply -f - >/dev/null
+  firewall_up
   monitoring_crds
   kubectl -n kube-system rollout status deploy/coredns --timeout=120s >/dev/null || die "CoreDNS did not become ready (kubectl -n kube-system describe pod)"
   kubectl -n local-path-storage rollout status deploy/local-path-provisioner --timeout=120s >/dev/null \
@@ -351,6 +364,7 @@ stop_pid() {
 cmd_stop() {
   stop_pid kubelet
   stop_pid kube-proxy
+  stop_pid kube-router
   # Containers: kill every task of the node's containerd, then the shims it started.
   if [ -S "$SOCK" ]; then
     local t

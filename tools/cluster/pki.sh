@@ -36,6 +36,7 @@ pki_make() {
   pki_cert kube-proxy "/CN=system:kube-proxy" clientAuth
   pki_cert controller-manager "/CN=system:kube-controller-manager" clientAuth
   pki_cert scheduler "/CN=system:kube-scheduler" clientAuth
+  pki_cert kube-router "/CN=dbplace:kube-router" clientAuth
   pki_cert admin "/O=system:masters/CN=dbplace-admin" clientAuth
   if [ ! -f "$PKI/sa.key" ]; then
     openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null

@@ -11,7 +11,8 @@
 #   logs/<component>.log         full build output of the last build of each component
 #
 # Components: pulumi pulumi-language-nodejs pulumi-resource-docker pulumi-resource-random
-#             pulumi-resource-kubernetes etcd kube kwok registry coredns local-path-provisioner promtool
+#             pulumi-resource-kubernetes etcd kube kwok registry coredns local-path-provisioner
+#             kube-router promtool
 # (the local Docker stack needs the first four, so they come first)
 # Exit status: 0 when every requested component is built (or cached), non-zero otherwise.
 set -euo pipefail
@@ -262,6 +263,16 @@ build_local-path-provisioner() {
   gobuild "" "$out/bin" github.com/rancher/local-path-provisioner
 }
 
+# The node's NetworkPolicy enforcement: kube-router's firewall controller alone (iptables + ipset).
+build_kube-router() {
+  local src="$1" out="$2"
+  newmod "$src"; cd "$src"
+  printf 'module dbplace.local/toolchain/kube-router\n\ngo 1.26\n\nrequire github.com/cloudnativelabs/kube-router/v2 v%s\n' "$KUBE_ROUTER_VERSION" > go.mod
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router"\n' > tools.go
+  go mod tidy
+  gobuild "" "$out/bin" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+}
+
 build_promtool() {
   local src="$1" out="$2"
   newmod "$src"; cd "$src"
@@ -296,6 +307,7 @@ COMPONENTS=(
   "registry:$REGISTRY_VERSION:registry"
   "coredns:$COREDNS_VERSION:coredns"
   "local-path-provisioner:$LOCAL_PATH_VERSION:local-path-provisioner"
+  "kube-router:$KUBE_ROUTER_VERSION:kube-router"
   "promtool:$PROMTOOL_VERSION-nosd:promtool"
 )
 if [ -n "$ONLY" ]; then

@@ -13,6 +13,15 @@ import { RUN_ID, tempDir } from "./env";
  */
 export const LABEL = "dbplace.e2e.pods";
 
+/** Host directories handed to containers as ConfigMap and Secret volumes; removed with the run. */
+const hostDirs: string[] = [];
+function hostDir(prefix: string): string {
+    const dir = tempDir(prefix);
+    fs.chmodSync(dir, 0o755);
+    hostDirs.push(dir);
+    return dir;
+}
+
 type Pod = Record<string, any>;
 
 export interface PodContainerRun {
@@ -25,6 +34,8 @@ export interface PodContainerRun {
     readonly secrets?: Record<string, string>;
     /** ConfigMap name → its data, for configMap volumes. */
     readonly configMaps?: Record<string, Record<string, string>>;
+    /** Secret name → its data, for secret volumes (files group-readable by fsGroup, as the kubelet makes them). */
+    readonly secretVolumes?: Record<string, Record<string, string>>;
     /** Pod volume or claim name → docker volume (made with {@link claimVolume}). */
     readonly claims?: Record<string, string>;
     readonly network: string;
@@ -61,6 +72,10 @@ export async function runPodContainer(r: PodContainerRun): Promise<string> {
     if (sc.fsGroup !== undefined) args.push("--group-add", String(sc.fsGroup));
     if (c.securityContext?.capabilities?.drop?.includes("ALL")) args.push("--cap-drop", "ALL");
     if (c.securityContext?.allowPrivilegeEscalation === false) args.push("--security-opt", "no-new-privileges");
+    // The kubelet's limits, as cgroup limits: a clone or a query runs with what the pod would have.
+    const limits = c.resources?.limits ?? {};
+    if (limits.cpu) args.push("--cpus", String(/m$/.test(limits.cpu) ? parseInt(limits.cpu, 10) / 1000 : Number(limits.cpu)));
+    if (limits.memory) args.push("--memory", limits.memory.replace(/i$/, "").toLowerCase());
     for (const e of c.env ?? []) {
         let value = e.value;
         const ref = e.valueFrom?.secretKeyRef;
@@ -79,9 +94,18 @@ export async function runPodContainer(r: PodContainerRun): Promise<string> {
         } else if (v?.configMap) {
             const data = r.configMaps?.[v.configMap.name];
             if (!data) throw new Error(`the test gives no data for ConfigMap ${v.configMap.name}`);
-            const dir = tempDir("dbplace-e2e-configmap");
-            fs.chmodSync(dir, 0o755);
+            const dir = hostDir("dbplace-e2e-configmap");
             for (const [file, text] of Object.entries(data)) fs.writeFileSync(path.join(dir, file), text, { mode: v.configMap.defaultMode ?? 0o644 });
+            args.push("-v", `${dir}:${m.mountPath}:ro`);
+        } else if (v?.secret) {
+            const data = r.secretVolumes?.[v.secret.secretName];
+            if (!data) throw new Error(`the test gives no data for Secret ${v.secret.secretName}`);
+            const dir = hostDir("dbplace-e2e-secret");
+            for (const [file, text] of Object.entries(data)) {
+                const f = path.join(dir, file);
+                fs.writeFileSync(f, text, { mode: v.secret.defaultMode ?? 0o644 });
+                if (sc.fsGroup !== undefined) fs.chownSync(f, 0, sc.fsGroup);
+            }
             args.push("-v", `${dir}:${m.mountPath}:ro`);
         } else if (v?.emptyDir?.medium === "Memory" && m.mountPath === "/dev/shm") {
             args.push("--shm-size", v.emptyDir.sizeLimit.replace(/i$/, "").toLowerCase());
@@ -123,4 +147,5 @@ export async function removeThisRun(): Promise<void> {
     if (vols.length) await docker(["volume", "rm", "-f", ...vols]);
     const nets = (await docker(["network", "ls", "-q", "--filter", filter])).stdout.split(/\s+/).filter(Boolean);
     if (nets.length) await docker(["network", "rm", ...nets]);
+    for (const dir of hostDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }

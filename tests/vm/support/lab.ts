@@ -24,13 +24,20 @@ export interface VmSpec {
     name: string;
     ip: string;
     cloud: "aws" | "gcp";
-    /** The device node the cloud presents the data disk as, and its /dev/disk/by-id name. */
-    disk: { device: string; byId: string };
+    /** The device node the cloud presents the data disk as, and its /dev/disk/by-id name. None: boot disk only. */
+    disk?: { device: string; byId: string };
     /** Metadata server paths → values. */
     metadata: Record<string, string>;
     secrets: Record<string, string>;
     /** Extra /etc/hosts entries (name → ip), as the VPC's DNS would answer. */
     hosts?: Record<string, string>;
+    /**
+     * A container engine inside the VM (baked-replica hosts): /var/lib/docker on a volume of its own
+     * (overlay2 cannot stack on the VM's overlay root), and the CA each named registry's certificate
+     * chains to, where dockerd looks (/etc/docker/certs.d/<host>/ca.crt). In the clouds ECR and
+     * Artifact Registry serve publicly trusted certificates; here a registry of the run stands in.
+     */
+    docker?: { registryCas: Record<string, string> };
 }
 
 export class Vm {
@@ -127,10 +134,20 @@ export class Lab {
         const dir = path.join(this.root, spec.name);
         fs.mkdirSync(path.join(dir, "secrets"), { recursive: true });
         fs.writeFileSync(path.join(dir, "metadata.json"), JSON.stringify(spec.metadata, null, 1));
-        fs.writeFileSync(path.join(dir, "disks"), `${spec.disk.device} ${spec.disk.byId}\n`);
+        fs.writeFileSync(path.join(dir, "disks"), spec.disk ? `${spec.disk.device} ${spec.disk.byId}\n` : "");
         if (spec.cloud === "aws") fs.writeFileSync(path.join(dir, "aws"), "");
         for (const [k, v] of Object.entries(spec.secrets)) fs.writeFileSync(path.join(dir, "secrets", k.replace(/\//g, "_")), v);
-        const loop = this.disk(spec.name);
+        const disk = spec.disk ? ["--device", `${this.disk(spec.name)}:/dev/${spec.disk.device}`] : [];
+        const docker: string[] = [];
+        if (spec.docker) {
+            const certs = path.join(dir, "docker-certs");
+            for (const [host, ca] of Object.entries(spec.docker.registryCas)) {
+                fs.mkdirSync(path.join(certs, host), { recursive: true });
+                fs.writeFileSync(path.join(certs, host, "ca.crt"), ca);
+            }
+            // SYS_PTRACE: `docker exec` joins namespaces of container processes of another uid (postgres), which a VM's root may.
+            docker.push("-v", "/var/lib/docker", "-v", `${certs}:/etc/docker/certs.d:ro`, "--cap-add", "SYS_PTRACE");
+        }
         const container = `dbplace-vm-${this.id}-${spec.name}`;
         sh("docker", [
             "run", "-d", "--name", container, "--hostname", spec.name, "--label", this.label,
@@ -141,7 +158,7 @@ export class Lab {
             "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
             "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
             // Only this VM's disk, under the name the cloud gives it.
-            "--device", `${loop}:/dev/${spec.disk.device}`,
+            ...disk, ...docker,
             "--add-host", "metadata.google.internal:169.254.169.254",
             ...Object.entries(spec.hosts ?? {}).flatMap(([h, ip]) => ["--add-host", `${h}:${ip}`]),
             "-v", `${dir}:/fakecloud`, "-v", `${this.buckets}:/fakecloud/buckets`,
@@ -151,9 +168,30 @@ export class Lab {
     }
 
     /** A plain container on the network (no systemd): the application side, with the Postgres 15 client. */
-    client(network: string, ip: string, script: string, allowFail = false) {
+    client(network: string, ip: string, script: string, allowFail = false, hosts: Record<string, string> = {}) {
         return sh("docker", ["run", "--rm", "-i", "--label", this.label, "--network", network, "--ip", ip, "--entrypoint", "bash",
+            ...Object.entries(hosts).flatMap(([h, a]) => ["--add-host", `${h}:${a}`]),
             "-v", `${this.buckets}:/buckets:ro`, IMAGE, "-euo", "pipefail", "-c", script], { allowFail });
+    }
+
+    /**
+     * A registry container on the network, serving `storage` over TLS on 443 with the given certificate:
+     * the cloud's registry as the VMs reach it (ECR, Artifact Registry), under its own host name.
+     */
+    registry(network: string, ip: string, binary: string, storage: string, tls: { cert: string; key: string }): string {
+        const dir = path.join(this.root, `registry-${ip}`);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, "registry.crt"), tls.cert);
+        fs.writeFileSync(path.join(dir, "registry.key"), tls.key, { mode: 0o600 });
+        fs.writeFileSync(path.join(dir, "config.yml"), [
+            "version: 0.1", "log: {level: warn}", "storage: {filesystem: {rootdirectory: /var/lib/registry}}",
+            "http: {addr: \"0.0.0.0:443\", tls: {certificate: /etc/registry/registry.crt, key: /etc/registry/registry.key}}", "",
+        ].join("\n"));
+        const name = `dbplace-vm-${this.id}-registry-${ip.replace(/\./g, "-")}`;
+        sh("docker", ["run", "-d", "--name", name, "--label", this.label, "--network", network, "--ip", ip,
+            "-v", `${fs.realpathSync(binary)}:/usr/local/bin/registry:ro`, "-v", `${storage}:/var/lib/registry:ro`, "-v", `${dir}:/etc/registry:ro`,
+            "--entrypoint", "/usr/local/bin/registry", IMAGE, "serve", "/etc/registry/config.yml"]);
+        return name;
     }
 
     cleanup(): void {
