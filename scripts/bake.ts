@@ -1,7 +1,7 @@
 // npm run bake -- --dump FILE|URL --image NAME [options]
 // npm run bake -- --from-master CONTAINER|URI --image NAME [options]
 // Bakes a pg_dump -Fc into a read-replica image (see docs/baked-replicas.md).
-import { BakeError, bake, dumpFromMaster, inspectDump, scramVerifier } from "../components/bake";
+import { BakeError, BakeResult, bake, bakeDaemonless, dumpFromMaster, inspectDump, scramVerifier } from "../components/bake";
 
 const HELP = `Bake a PostgreSQL dump into a read-replica image (data restored into the image).
 
@@ -27,6 +27,16 @@ Options:
                            (default DBPLACE_READER_PASSWORD; unset = no password
                            login, only 127.0.0.1 trust for probes/sidecars)
   --restore-jobs N         1 = --single-transaction (default), N>1 = pg_restore -j N
+  --builder B              daemonless (default): restore with this host's
+                           PostgreSQL, write the layer with tools/baker; needs
+                           no Docker daemon with --push or --output
+                           docker: docker build, as before (needs dockerd)
+  --push                   push NAME:TAG to its registry (plain HTTP on
+                           127.0.0.1); default: load into the local engine
+  --output oci:DIR|docker-archive:FILE
+                           write an OCI layout or a docker-load archive instead
+  --compression gzip|none  data layer compression (daemonless; default gzip, none
+                           for a docker load)
   --tag-latest             also tag NAME:latest
   --dump-out FILE          with --from-master: where to keep the dump
   --json                   print the result as JSON on stdout
@@ -38,7 +48,7 @@ Exit codes: 0 baked, 1 bake failed (message says why), 2 bad usage.`;
 interface Args { [k: string]: string | boolean | undefined }
 
 function parse(argv: string[]): Args {
-  const flags = new Set(["tag-latest", "json", "verbose", "help"]);
+  const flags = new Set(["tag-latest", "json", "verbose", "help", "push"]);
   const alias: Record<string, string> = { v: "verbose", h: "help" };
   const out: Args = {};
   for (let i = 0; i < argv.length; i++) {
@@ -72,9 +82,18 @@ async function main(): Promise<number> {
   }
   const log = (l: string) => console.error(l);
   const progress = (l: string) => {
-    if (a.verbose || /^(bake|dump):|^Step \d+\/\d+ : (RUN|COPY|FROM)|DBPLACE-BAKE-(STEP|WARNING|INFO)/.test(l.trim()))
+    if (a.verbose || /^(bake|dump):|^Step \d+\/\d+ : (RUN|COPY|FROM)|DBPLACE-BAKE-(STEP|WARNING|INFO|ERROR)/.test(l.trim()))
       log(l.replace(/^.*DBPLACE-BAKE-STEP: /, "bake:   ").replace(/^.*DBPLACE-BAKE-/, "bake:   "));
   };
+  const builder = str("builder") ?? "daemonless";
+  if (builder !== "daemonless" && builder !== "docker") {
+    console.error(`bake: --builder must be daemonless or docker, got "${builder}".`);
+    return 2;
+  }
+  if (a.push && str("output")) {
+    console.error("bake: --push and --output are alternatives; give one.");
+    return 2;
+  }
   const baseImage = str("base-image") ?? "dbplace/postgres:15";
   const major = str("major") ?? /:(\d+)/.exec(baseImage)?.[1] ?? "15";
   try {
@@ -96,17 +115,32 @@ async function main(): Promise<number> {
     const pwVar = str("reader-password-env") ?? "DBPLACE_READER_PASSWORD";
     const pw = process.env[pwVar];
     const restoreJobs = str("restore-jobs") ? Number(str("restore-jobs")) : undefined;
-    const r = await bake({
-      engine: "postgres", majorVersion: major, dump: dump as string, baseImage, database,
+    const opts = {
+      engine: "postgres" as const, majorVersion: major, dump: dump as string, baseImage, database,
       source: str("source") ?? (master ? `master ${master.replace(/:[^:@/]*@/, ":***@")}` : undefined),
       image: str("image") as string, readerVerifier: pw ? scramVerifier(pw) : undefined, restoreJobs,
       alsoTag: a["tag-latest"] ? ["latest"] : [], onProgress: progress,
-    });
+    };
+    let r: BakeResult & { ref?: string };
+    if (builder === "docker") {
+      if (a.push || str("output")) {
+        console.error("bake: --push and --output need --builder daemonless (the docker builder leaves the image in the local engine).");
+        return 2;
+      }
+      r = await bake(opts);
+    } else {
+      const compression = str("compression");
+      if (compression !== undefined && compression !== "gzip" && compression !== "none") {
+        console.error(`bake: --compression must be gzip or none, got "${compression}".`);
+        return 2;
+      }
+      r = await bakeDaemonless({ ...opts, output: a.push ? "push" : str("output") ?? "load", compression });
+    }
     for (const w of r.warnings) log(`bake: warning: ${w}`);
     if (a.json) console.log(JSON.stringify(r, null, 2));
     else {
       const mb = (n?: number) => (n === undefined ? "?" : `${(n / 1e6).toFixed(1)} MB`);
-      console.log(`${r.image}\t(database ${mb(r.dbBytes)}, data layer ${mb(r.dataDirBytes)}, ${r.seconds.toFixed(1)} s)`);
+      console.log(`${r.ref ?? r.image}\t(database ${mb(r.dbBytes)}, data layer ${mb(r.dataDirBytes)}, ${r.seconds.toFixed(1)} s)`);
     }
     return 0;
   } catch (e) {

@@ -1,11 +1,14 @@
-// npm run bench:replicas [-- --sizes 20,100 --rounds 5 --txns 20000 --compare-jobs --compare-builders --out FILE]
-// Measures baked replicas against the alternatives on this machine and
-// prints a markdown table (sizes are pgbench scale factors: 1 ~ 15 MB).
+// npm run bench:replicas [-- --300mb | --bake-scales 20,100] [--no-docker-build] [--out FILE]
+//   the bake comparison: the seed dump (and pgbench datasets of those scales) baked by docker build and
+//   by the daemonless baker, each ÷ a bare pg_restore of the same dump, and layer ÷ database size.
+// npm run bench:replicas -- --sizes 20,100 [--rounds 5 --txns 20000 --compare-jobs --compare-builders --out FILE]
+//   the full benchmark: ready time, read throughput, bake, staleness (sizes are pgbench scale factors: 1 ~ 15 MB).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { BAKED, bake, dumpFromMaster, scramVerifier } from "../components/bake";
 import { docker, run } from "../components/bake/docker";
+import { BakeRow, bakeTable, benchBake } from "./bench-bake";
 
 const BASE = process.env.DBPLACE_BASE_IMAGE ?? "dbplace/postgres:15";
 const LABEL = "dbplace.bench";
@@ -13,7 +16,10 @@ const PW = "bench";
 const DB = "bench";
 const argv = process.argv.slice(2);
 const opt = (k: string, d?: string) => { const i = argv.indexOf(`--${k}`); return i >= 0 ? argv[i + 1] : d; };
-const SIZES = (opt("sizes", "20,100") as string).split(",").map(Number);
+const FULL = opt("sizes") !== undefined;
+const SIZES = (opt("sizes", "") as string).split(",").filter(Boolean).map(Number);
+const BAKE_SCALES = (opt("bake-scales", argv.includes("--300mb") ? "20" : "") as string).split(",").filter(Boolean).map(Number);
+const SEED_DUMP = path.resolve(__dirname, "..", "stacks", "seed", "app.dump");
 const ROUNDS = Number(opt("rounds", "3"));
 const COMPARE_JOBS = argv.includes("--compare-jobs");
 const COMPARE_BUILDERS = argv.includes("--compare-builders");
@@ -77,9 +83,9 @@ async function cleanup(): Promise<void> {
 
 type Row = Record<string, string>;
 
-async function benchSize(scale: number, work: string): Promise<Row> {
+/** A master with pgbench -i -s scale; returns its name, port and database size. */
+async function pgbenchMaster(scale: number): Promise<{ m: string; mp: number; dbBytes: number }> {
   const m = `dbplace-bench-master-${scale}`;
-  const row: Row = {};
   log(`scale ${scale}: master + pgbench -i`);
   await runC(m, ["-e", `POSTGRES_PASSWORD=${PW}`, "-e", `POSTGRES_DB=${DB}`, "-p", "127.0.0.1::5432", "-p", "127.0.0.1::5433", BASE,
     "-c", "shared_buffers=256MB", "-c", "max_wal_size=4GB"]);
@@ -88,6 +94,12 @@ async function benchSize(scale: number, work: string): Promise<Row> {
   const r0 = await docker(["exec", m, "pgbench", "-i", "-q", "-s", String(scale), DB]);
   if (r0.code !== 0) throw new Error(r0.stderr);
   const dbBytes = Number(await q(mp, "postgres", "SELECT pg_database_size(current_database())"));
+  return { m, mp, dbBytes };
+}
+
+async function benchSize(scale: number, work: string): Promise<Row> {
+  const row: Row = {};
+  const { m, mp, dbBytes } = await pgbenchMaster(scale);
   row.db = `${(dbBytes / 1e6).toFixed(0)} MB`;
 
   let t = Date.now();
@@ -260,10 +272,40 @@ function table(sizes: number[], rows: Row[], info: string): string {
   return [`Machine: ${info}`, "", head, sep, ...body].join("\n");
 }
 
+/** The default run: the bake comparison, seed dump first, then any pgbench scales asked for. */
+async function bakeComparison(work: string): Promise<string> {
+  const rows: BakeRow[] = [];
+  const common = { base: BASE, work, cleanupLabel: LABEL, withDocker: !argv.includes("--no-docker-build"), log };
+  const seed = path.join(work, "seed.pgdump");
+  fs.copyFileSync(SEED_DUMP, seed);
+  rows.push(await benchBake({ ...common, dump: seed, database: "app", label: "seed dump" }));
+  for (const scale of BAKE_SCALES) {
+    const { m } = await pgbenchMaster(scale);
+    const dump = await dumpFromMaster({ container: m, outFile: path.join(work, `s${scale}.pgdump`) });
+    await docker(["rm", "-f", "-v", m]);
+    rows.push(await benchBake({ ...common, dump, database: DB, label: `pgbench -s ${scale}` }));
+    fs.rmSync(dump, { force: true });
+  }
+  return bakeTable(rows);
+}
+
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "dbplace-bench-"));
   fs.chmodSync(work, 0o755);
   await cleanup();
+  if (!FULL) {
+    let out: string;
+    try {
+      out = await bakeComparison(work);
+    } finally {
+      await cleanup();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+    out = `Machine: ${await machine()}\n\n${out}`;
+    console.log(out);
+    if (opt("out")) fs.writeFileSync(opt("out") as string, out + "\n");
+    return;
+  }
   const rows: Row[] = [];
   try {
     for (const s of SIZES) rows.push(await benchSize(s, work));

@@ -4,6 +4,7 @@
 import { prepareBakeContext, labelsFor } from "./context";
 import * as fs from "fs";
 import { docker, dockerOk, run } from "./docker";
+import { DOCKER_STEPS, RestoreOutput } from "./progress";
 import { BakeError, BakeSpec, defaultCacheDir } from "./types";
 
 export interface BakeOptions extends BakeSpec {
@@ -34,13 +35,10 @@ export interface BakeResult {
   steps: { step: string; seconds: number }[];
 }
 
-const MARK = { step: "DBPLACE-BAKE-STEP:", error: "DBPLACE-BAKE-ERROR:", warn: "DBPLACE-BAKE-WARNING:", info: "DBPLACE-BAKE-INFO:" };
-
-function classify(msg: string): BakeError {
-  if (/truncated/i.test(msg)) return new BakeError("dump-truncated", `Bake failed: ${msg}`);
-  if (/custom-format|not a pg_dump/i.test(msg)) return new BakeError("dump-format", `Bake failed: ${msg}`);
-  if (/newer pg_dump|major version/i.test(msg)) return new BakeError("engine-mismatch", `Bake failed: ${msg}`);
-  return new BakeError("restore", `Bake failed: ${msg}`);
+/** A repository name without a tag: the tag is always the dump's digest. */
+export function checkImageName(image: string): void {
+  if (!image || !/^[a-z0-9][a-z0-9._\/:-]*$/.test(image) || /:[^/]*$/.test(image))
+    throw new BakeError("invalid-spec", `image must be a repository name without a tag (the tag is derived from the dump), got "${image}".`);
 }
 
 async function ensureEngine(baseImage: string): Promise<void> {
@@ -91,8 +89,7 @@ async function dropRestoreStage(digest: string): Promise<void> {
 export async function bake(opts: BakeOptions): Promise<BakeResult> {
   const t0 = Date.now();
   const say = opts.onProgress ?? (() => undefined);
-  if (!opts.image || !/^[a-z0-9][a-z0-9._\/:-]*$/.test(opts.image) || /:[^/]*$/.test(opts.image))
-    throw new BakeError("invalid-spec", `image must be a repository name without a tag (the tag is derived from the dump), got "${opts.image}".`);
+  checkImageName(opts.image);
   say(opts.dump === undefined ? "bake: no dump: baking the empty database" : `bake: checking dump ${opts.dump}`);
   const ctx = prepareBakeContext(opts, opts.cacheDir ?? defaultCacheDir());
   const i = ctx.dumpInfo;
@@ -111,47 +108,31 @@ export async function bake(opts: BakeOptions): Promise<BakeResult> {
   for (const [k, v] of Object.entries(opts.extraLabels ?? {})) args.push("--label", `${k}=${v}`);
   args.push(ctx.dir);
 
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  let info = "";
-  const steps: { step: string; seconds: number }[] = [];
-  let current: { step: string; t: number } | undefined;
-  const closeStep = () => current && steps.push({ step: current.step, seconds: (Date.now() - current.t) / 1000 });
+  const out = new RestoreOutput();
   say(`bake: docker build (${builder.buildkit ? "BuildKit" : "classic builder"}) -t ${ref} (context ${ctx.dir})`);
   const env = { ...process.env, DOCKER_BUILDKIT: builder.buildkit ? "1" : "0" };
   const res = await run(builder.cli, args, {
     env,
     keep: 64 * 1024,
     onLine: (line) => {
-      const at = (m: string) => line.indexOf(m);
-      const st = /^Step \d+\/\d+ : (.*)$/.exec(line.trim()) ?? /^#\d+ \[[^\]]*\] (.*)$/.exec(line.trim());
-      if (st) {
-        closeStep();
-        current = { step: st[1].slice(0, 60), t: Date.now() };
-      }
-      if (at(MARK.error) >= 0) errors.push(line.slice(at(MARK.error) + MARK.error.length).trim());
-      else if (at(MARK.warn) >= 0) warnings.push(line.slice(at(MARK.warn) + MARK.warn.length).trim());
-      else if (at(MARK.info) >= 0) info = line.slice(at(MARK.info) + MARK.info.length);
+      out.line(line, DOCKER_STEPS);
       if (/DEPRECATED: The legacy builder|BuildKit is currently disabled|environment-variable\.$|Install the buildx/.test(line)) return;
       say(line);
     },
   });
-  closeStep();
-  steps.sort((x, y) => y.seconds - x.seconds);
+  out.done();
+  const steps = out.steps;
   await dropRestoreStage(ctx.digest).catch(() => undefined);
   if (res.code !== 0) {
-    if (errors.length) throw classify(errors[errors.length - 1]);
+    const failure = out.failure();
+    if (failure) throw failure;
     const noise = /DEPRECATED|BuildKit is currently|environment-variable|buildx|^\s*$/;
     const tail = (res.stderr || res.stdout).split("\n").filter((l) => !noise.test(l)).slice(-3).join(" | ");
     throw new BakeError("docker", `Bake failed: docker build exited with ${res.code} (${tail}); the previous image tags are untouched.`, res.stderr);
   }
   for (const t of opts.alsoTag ?? []) await dockerOk(["tag", ref, `${opts.image}:${t}`]);
-  const num = (k: string) => {
-    const m = new RegExp(`${k}=(\\d+)`).exec(info);
-    return m ? Number(m[1]) : undefined;
-  };
   const seconds = (Date.now() - t0) / 1000;
   say(`bake: built ${ref} in ${seconds.toFixed(1)} s (slowest steps: ${steps.slice(0, 3).map((x) => `${x.step} ${x.seconds.toFixed(1)} s`).join("; ")})`);
-  return { image: ref, tag: ctx.tag, digest: ctx.digest, seconds, labels: labelsFor(buildArgs), dbBytes: num("db_bytes"), dataDirBytes: num("data_dir_bytes"),
-    restoreSeconds: num("restore_ms") === undefined ? undefined : (num("restore_ms") as number) / 1000, warnings, steps };
+  return { image: ref, tag: ctx.tag, digest: ctx.digest, seconds, labels: labelsFor(buildArgs), dbBytes: out.num("db_bytes"), dataDirBytes: out.num("data_dir_bytes"),
+    restoreSeconds: out.num("restore_ms") === undefined ? undefined : (out.num("restore_ms") as number) / 1000, warnings: out.warnings, steps };
 }

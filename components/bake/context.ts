@@ -5,14 +5,14 @@ import * as fs from "fs";
 import * as path from "path";
 import * as crypto from "crypto";
 import { sha256FileSync } from "./digest";
-import { renderDockerfile, renderDockerfileBuildkit, LABEL_ARGS } from "./dockerfile";
+import { renderDockerfile, renderDockerfileBuildkit, replicaRuntime, LABEL_ARGS } from "./dockerfile";
 import { inspectDump } from "./dumpfile";
 import { resolveDumpSync } from "./fetch";
 import { REPLICA_CONF, REPLICA_HBA, REPLICA_HBA_LOOPBACK_TRUST, REPLICA_HBA_NO_TLS } from "./replica-config";
 import { START_SCRIPT } from "./start-script";
 import { RESTORE_SCRIPT } from "./restore-script";
 import { isScramVerifier } from "./scram";
-import { BAKED, BakeContext, BakeError, BakeSpec, DumpInfo, defaultCacheDir } from "./types";
+import { BakeContext, BakeError, BakeSpec, DumpInfo, defaultCacheDir } from "./types";
 
 export interface PreparedBake extends BakeContext {
   /** Undefined when there is no dump: the bake is of the empty database (see prepareBakeContext). */
@@ -144,12 +144,7 @@ export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCac
 
 /** The labels an image built with these args carries. */
 export function labelsFor(buildArgs: Record<string, string>): Record<string, string> {
-  const labels: Record<string, string> = {
-    "dbplace.bake.stage": "replica",
-    "dbplace.bake.engine": "postgres",
-    "dbplace.bake.reader-role": BAKED.readerRole,
-    "dbplace.bake.data-dir": BAKED.dataDir,
-  };
+  const labels: Record<string, string> = { ...replicaRuntime("").fixedLabels };
   for (const [k, a] of Object.entries(LABEL_ARGS)) labels[k] = buildArgs[a] ?? "";
   return labels;
 }

@@ -32,25 +32,50 @@ function args(): string {
   return `ARG ${BUILD_ARG_NAMES.join(" ")}`;
 }
 
+/**
+ * What a replica image runs with, as data: the Dockerfiles below render it and the daemonless baker
+ * (daemonless.ts) writes it into the image config, so both builders produce the same runtime.
+ */
+export function replicaRuntime(major: string) {
+  return {
+    env: {
+      PATH: `/usr/lib/postgresql/${major}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      LANG: "C.UTF-8", TZ: "UTC", PG_MAJOR: major, PGDATA: BAKED.dataDir,
+    } as Record<string, string>,
+    user: "postgres",
+    workingDir: "/var/lib/postgresql",
+    port: BAKED.port,
+    // SIGINT = fast shutdown; a standby with nothing to flush exits at once.
+    stopSignal: "SIGINT",
+    entrypoint: [START_SCRIPT_PATH, "replica"],
+    /** Labels every bake carries whatever its dump (the rest come from LABEL_ARGS). */
+    fixedLabels: {
+      "dbplace.bake.stage": "replica", "dbplace.bake.engine": "postgres",
+      "dbplace.bake.reader-role": BAKED.readerRole, "dbplace.bake.data-dir": BAKED.dataDir,
+    } as Record<string, string>,
+  };
+}
+
 function replicaConfig(major: string): string {
-  return `ENV PATH=/usr/lib/postgresql/${major}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
-    LANG=C.UTF-8 TZ=UTC PG_MAJOR=${major} PGDATA=${BAKED.dataDir}`;
+  const env = Object.entries(replicaRuntime(major).env).map(([k, v]) => `${k}=${v}`).join(" \\\n    ");
+  return `ENV ${env}`;
 }
 
 function replicaMetadata(): string {
+  const rt = replicaRuntime("");
+  const fixed = Object.entries(rt.fixedLabels).map(([k, v]) => `${k}="${v}"`).join(" ");
   const labels = Object.entries(LABEL_ARGS).map(([k, a]) => `      ${k}="\${${a}}"`).join(" \\\n");
-  return `LABEL dbplace.bake.stage="replica" dbplace.bake.engine="postgres" \\
-      dbplace.bake.reader-role="${BAKED.readerRole}" dbplace.bake.data-dir="${BAKED.dataDir}" \\
+  return `LABEL ${fixed} \\
 ${labels}
-USER postgres
-WORKDIR /var/lib/postgresql
-EXPOSE ${BAKED.port}
+USER ${rt.user}
+WORKDIR ${rt.workingDir}
+EXPOSE ${rt.port}
 # Certificates and the reader's access mode come from mounted files and env at run time (dbplace-start),
 # so a rotated certificate needs no re-bake.
 COPY dbplace-start ${START_SCRIPT_PATH}
 # SIGINT = fast shutdown; a standby with nothing to flush exits at once.
-STOPSIGNAL SIGINT
-ENTRYPOINT ["${START_SCRIPT_PATH}", "replica"]
+STOPSIGNAL ${rt.stopSignal}
+ENTRYPOINT ${JSON.stringify(rt.entrypoint).replace(/","/g, '", "')}
 `;
 }
 

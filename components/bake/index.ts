@@ -7,6 +7,8 @@ export { prepareBakeContext, labelsFor } from "./context";
 export type { PreparedBake } from "./context";
 export { bake } from "./bake";
 export type { BakeOptions, BakeResult } from "./bake";
+export { bakeDaemonless } from "./daemonless";
+export type { DaemonlessBakeOptions, DaemonlessBakeResult } from "./daemonless";
 export { dumpFromMaster } from "./master";
 export type { DumpFromMasterOptions } from "./master";
 export { scramVerifier, isScramVerifier } from "./scram";

@@ -77,7 +77,10 @@ export type BakeErrorCode =
   | "download"
   | "docker"
   | "base-image"
-  | "restore";
+  | "restore"
+  | "host-engine"
+  | "baker"
+  | "registry";
 
 /** Every failure the library reports on purpose: message is a sentence a user can act on. */
 export class BakeError extends Error {

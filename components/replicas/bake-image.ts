@@ -1,8 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { scramVerifier } from "../bake";
+import { isLoopback, registryHost } from "../bake/registry";
 import { DatabaseSpec } from "../config/validate";
 import { preparedBake } from "./preflight";
+
+export { registryHost };
 
 /** Credentials for the registry a baked image is pushed to. */
 export interface RegistryLogin {
@@ -77,14 +80,4 @@ export function bakedReplicaImage(name: string, args: BakedReplicaImageArgs, opt
     }, { ...opts, provider });
     const repository = pulumi.output(args.repository);
     return pulumi.interpolate`${repository}@${pushed.sha256Digest}`;
-}
-
-/** The registry part of a repository reference (Docker's rule: a first component with a dot or port, or localhost). */
-export function registryHost(repository: string): string {
-    const first = repository.split("/")[0];
-    return repository.includes("/") && (/[.:]/.test(first) || first === "localhost") ? first : "docker.io";
-}
-
-function isLoopback(host: string): boolean {
-    return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host);
 }
