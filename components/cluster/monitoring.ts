@@ -60,12 +60,15 @@ export function databaseAlerts(spec: DatabaseSpec, ns: string, o: { statefulSet:
     ];
     if (o.replicated) {
         const standbys = sel(ns, [o.statefulSet, o.standbySet].filter(Boolean).map((s) => `${s}-[0-9]+`).join("|"));
+        // A streaming standby whose server is down exports neither lag nor is_streaming, only its exporter's
+        // up gauge at 0, and DatabaseDown watches the primary's StatefulSet only: without this it would go unnoticed.
+        const standbyDown = o.standbySet ? ` or (max by (pod) (${m.up}${sel(ns, `${o.standbySet}-[0-9]+`)}) == 0)` : "";
         rules.push({
             alert: "ReplicationLag",
-            expr: `(max by (pod) (dbplace_replication_lag_seconds${standbys}) > ${REPLICATION_LAG_ALERT_SECONDS}) or (max by (pod) (dbplace_replication_is_replica${standbys}) == 1 and max by (pod) (dbplace_replication_is_streaming${standbys}) == 0)`,
+            expr: `(max by (pod) (dbplace_replication_lag_seconds${standbys}) > ${REPLICATION_LAG_ALERT_SECONDS}) or (max by (pod) (dbplace_replication_is_replica${standbys}) == 1 and max by (pod) (dbplace_replication_is_streaming${standbys}) == 0)${standbyDown}`,
             for: "5m",
             severity: "warning",
-            summary: `A standby of ${spec.name} is more than ${REPLICATION_LAG_ALERT_SECONDS}s behind its primary, or not streaming.`,
+            summary: `A standby of ${spec.name} is more than ${REPLICATION_LAG_ALERT_SECONDS}s behind its primary, not streaming, or down.`,
         });
     }
     return rules;
@@ -101,10 +104,14 @@ export function monitoring(name: string, a: MonitoringArgs, opts: pulumi.CustomR
         dbplace_database: a.spec.name,
         ...(a.spec.alertEmail ? { alert_email: a.spec.alertEmail } : {}),
     };
+    // A Prometheus loads only the ServiceMonitors and rules its selectors match (kube-prometheus-stack:
+    // `release: <its release>`); the program's own labels go last so a selector label cannot replace them.
+    const own = meta(a.spec, a.namespace, a.objectName, a.component);
+    const metadata = { ...own, labels: { ...a.spec.cluster.prometheusSelectorLabels, ...own.labels } };
     const serviceMonitor = new k8s.apiextensions.CustomResource(`${name}-servicemonitor`, {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "ServiceMonitor",
-        metadata: meta(a.spec, a.namespace, a.objectName, a.component),
+        metadata,
         spec: {
             selector: {
                 matchLabels: { "app.kubernetes.io/part-of": "dbplace", "app.kubernetes.io/instance": a.spec.name },
@@ -116,7 +123,7 @@ export function monitoring(name: string, a: MonitoringArgs, opts: pulumi.CustomR
     const rule = new k8s.apiextensions.CustomResource(`${name}-alerts`, {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
-        metadata: meta(a.spec, a.namespace, a.objectName, a.component),
+        metadata,
         spec: {
             groups: [{
                 name: `dbplace-${a.objectName}`,

@@ -60,6 +60,11 @@ export const clusterSchema = z.strictObject({
     prometheusOperator: z.boolean().optional(),
     /** Namespace of the Prometheus that scrapes the exporter. Default `monitoring`. */
     monitoringNamespace: z.string().min(1).optional(),
+    /**
+     * Labels put on the ServiceMonitor and PrometheusRule, so that the Prometheus's serviceMonitorSelector
+     * and ruleSelector pick them up (kube-prometheus-stack selects `release: <its Helm release>`). Default none.
+     */
+    prometheusSelectorLabels: z.record(z.string(), z.string()).optional(),
     /** aws/gcp: create an EKS/GKE cluster instead of using a kubeconfig. Default false. */
     create: z.boolean().optional(),
     /** gcp with create: CIDRs allowed to the GKE control plane (where `pulumi up` and operators run). Required there. */

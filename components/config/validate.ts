@@ -3,6 +3,7 @@ import { cidrProblem } from "./cidr";
 import { allowListProblem, wideEntries } from "./allow-list";
 import { cronProblem } from "./cron";
 import { imageProblem } from "./references";
+import { labelKeyProblem, labelValueProblem } from "./k8s-labels";
 import { ENGINE_PROFILES } from "./engines";
 import { ConfigError } from "./errors";
 import { rdsDatabaseNameProblem, rdsIdentifierProblem } from "./aws-rules";
@@ -78,6 +79,8 @@ export interface ClusterSpec {
     readonly storageClass?: string;
     readonly prometheusOperator: boolean;
     readonly monitoringNamespace: string;
+    /** Labels on the ServiceMonitor and PrometheusRule that the Prometheus's selectors match. */
+    readonly prometheusSelectorLabels: Record<string, string>;
     readonly create: boolean;
     /** gcp with create: ranges the GKE control plane's endpoint answers, besides the stack network. */
     readonly apiAllowedCidrs: string[];
@@ -463,6 +466,8 @@ function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: R
         }
     });
     if (!cidrsOk) return undefined;
+    const selectorLabels = c.prometheusSelectorLabels ?? {};
+    if (!prometheusSelectorLabelsOk(selectorLabels, c.prometheusOperator ?? false, fail)) return undefined;
     return {
         configured: Boolean(c.kubeconfig || c.context || c.create),
         kubeconfig: c.kubeconfig,
@@ -472,12 +477,35 @@ function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: R
         storageClass: c.storageClass,
         prometheusOperator: c.prometheusOperator ?? false,
         monitoringNamespace: c.monitoringNamespace ?? "monitoring",
+        prometheusSelectorLabels: selectorLabels,
         create: c.create ?? false,
         apiAllowedCidrs: c.apiAllowedCidrs ?? [],
         runAsUser: c.runAsUser,
         runAsGroup: c.runAsGroup,
         requireSeparateNodes: c.requireSeparateNodes ?? false,
     };
+}
+
+/** Label keys the program sets on every object it creates; a selector label must not replace them. */
+const PROGRAM_LABEL_KEYS = ["app.kubernetes.io/", "dbplace.io/"];
+
+function prometheusSelectorLabelsOk(labels: Record<string, string>, operator: boolean, fail: Report): boolean {
+    const at = (...rest: string[]) => ["cluster", "prometheusSelectorLabels", ...rest];
+    if (Object.keys(labels).length > 0 && !operator) {
+        fail(at(), `is ${show(labels)}, but only applies with cluster.prometheusOperator true (they label the ServiceMonitor and PrometheusRule, created only then).`);
+        return false;
+    }
+    let ok = true;
+    for (const [key, value] of Object.entries(labels)) {
+        const problem = labelKeyProblem(key) ?? (PROGRAM_LABEL_KEYS.some((p) => key.startsWith(p))
+            ? `the program sets the ${PROGRAM_LABEL_KEYS.map((p) => `${p}*`).join(" and ")} labels itself; use a key of your Prometheus's selectors (kube-prometheus-stack: release)`
+            : undefined);
+        if (problem) fail(at(key), `is a label key ${show(key)}: ${problem}.`);
+        const valueProblem = problem ? undefined : labelValueProblem(value);
+        if (valueProblem) fail(at(key), `is ${show(value)}: ${valueProblem}.`);
+        if (problem || valueProblem) ok = false;
+    }
+    return ok;
 }
 
 function resolveBackup(e: RawDatabaseEntry, fail: Report): BackupSpec | undefined {

@@ -12,7 +12,7 @@
 #
 # Components: pulumi pulumi-language-nodejs pulumi-resource-docker pulumi-resource-random
 #             pulumi-resource-kubernetes etcd kube kwok registry coredns local-path-provisioner
-#             kube-router
+#             kube-router promtool
 # (the local Docker stack needs the first four, so they come first)
 # Exit status: 0 when every requested component is built (or cached), non-zero otherwise.
 set -euo pipefail
@@ -273,6 +273,17 @@ build_kube-router() {
   gobuild "" "$out/bin" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 }
 
+build_promtool() {
+  local src="$1" out="$2"
+  newmod "$src"; cd "$src"
+  printf 'module dbplace.local/toolchain/promtool\n\ngo 1.26\n\nrequire github.com/prometheus/prometheus v%s\n' "$PROMTOOL_MODULE" > go.mod
+  # No `go mod tidy`: it downloads every module of every build tag (1.9 GB). With -mod=mod, go build
+  # fetches only what promtool's packages import, and remove_all_sd leaves out the service-discovery
+  # plugins (the cloud SDKs), which rule checks and rule tests never use.
+  gobuild "-X github.com/prometheus/common/version.Version=$PROMTOOL_VERSION" "$out/bin" -tags remove_all_sd \
+    github.com/prometheus/prometheus/cmd/promtool
+}
+
 build_pulumi-resource-docker() {
   # shellcheck source=docker.sh
   source "$HERE/docker.sh"
@@ -297,6 +308,7 @@ COMPONENTS=(
   "coredns:$COREDNS_VERSION:coredns"
   "local-path-provisioner:$LOCAL_PATH_VERSION:local-path-provisioner"
   "kube-router:$KUBE_ROUTER_VERSION:kube-router"
+  "promtool:$PROMTOOL_VERSION-nosd:promtool"
 )
 if [ -n "$ONLY" ]; then
   sel=()
@@ -389,9 +401,12 @@ if [ -z "$external_pulumi" ] && [ -e "$CACHE/bin/pulumi" ] && [ -e "$CACHE/bin/p
   ln -sfn "$CACHE/bin/pulumi-language-nodejs" "$(dirname "$(readlink -f "$CACHE/bin/pulumi")")/pulumi-language-nodejs"
 fi
 
-# Register the provider plugins under the versions the npm SDKs ask for.
-# shellcheck source=env.sh
-source "$HERE/env.sh" || die "registering the provider plugins failed"
+# Register the provider plugins under the versions the npm SDKs ask for (only once the engine is
+# built: `--only promtool` on a clean machine has no pulumi to register them with, and needs none).
+if [ -x "$CACHE/bin/pulumi" ] && [ -x "$CACHE/bin/pulumi-language-nodejs" ]; then
+  # shellcheck source=env.sh
+  source "$HERE/env.sh" || die "registering the provider plugins failed"
+fi
 
 # du over the Go build cache takes seconds: only worth it after a build.
 if [ "$(( $(date +%s) - START_ALL ))" -ge 10 ]; then
