@@ -1,7 +1,8 @@
 #!/bin/bash
 # Entrypoint of dbplace/mariadb:<version>, a subset of the official mariadb
 # image's env contract so a MASTER can run from it: MARIADB_ROOT_PASSWORD[_FILE],
-# MARIADB_DATABASE, MARIADB_USER, MARIADB_PASSWORD[_FILE] on first start.
+# MARIADB_RANDOM_ROOT_PASSWORD, MARIADB_DATABASE, MARIADB_USER, MARIADB_PASSWORD[_FILE] on first
+# start, each also under its MYSQL_* name (what the docker placement sets for engine mysql).
 set -Eeo pipefail
 
 file_env() {
@@ -22,10 +23,17 @@ if [[ "$(id -u)" == 0 ]]; then
 fi
 
 if [[ ! -d "$DATADIR/mysql" ]]; then
+  for v in ROOT_PASSWORD ROOT_PASSWORD_FILE RANDOM_ROOT_PASSWORD DATABASE USER PASSWORD PASSWORD_FILE; do
+    m="MYSQL_$v" n="MARIADB_$v"
+    if [[ -z "${!n:-}" && -n "${!m:-}" ]]; then export "$n"="${!m}"; fi
+  done
   file_env MARIADB_ROOT_PASSWORD
   file_env MARIADB_PASSWORD
+  if [[ -z "$MARIADB_ROOT_PASSWORD" && "${MARIADB_RANDOM_ROOT_PASSWORD:-}" =~ ^(yes|1|true)$ ]]; then
+    MARIADB_ROOT_PASSWORD="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+  fi
   if [[ -z "$MARIADB_ROOT_PASSWORD" ]]; then
-    echo "error: the database is uninitialized and MARIADB_ROOT_PASSWORD is not set." >&2
+    echo "error: the database is uninitialized and neither MARIADB_ROOT_PASSWORD nor MARIADB_RANDOM_ROOT_PASSWORD=yes is set." >&2
     exit 1
   fi
   mariadb-install-db --datadir="$DATADIR" --user=mysql --auth-root-authentication-method=normal \
