@@ -43,6 +43,8 @@ skip-external-locking
 skip-log-bin
 skip-name-resolve
 innodb_buffer_pool_size=128M
+# MySQL 8.4 loads mysql_native_password (the reader's hash) only when asked; MariaDB always has it.
+loose-mysql-native-password=ON
 # The bake shrinks the redo log to this size (it is never written here); the same value avoids a resize at start.
 innodb_log_file_size=4M
 # Persistent statistics were computed at bake time; a read-only InnoDB cannot update them.
@@ -69,6 +71,12 @@ SERVER=$(command -v mariadbd || command -v mysqld) || fail "neither mariadbd nor
 CLIENT=$(command -v mariadb || command -v mysql) || fail "neither the mariadb nor the mysql client is in the base image."
 CHECK=$(command -v mariadb-check || command -v mysqlcheck) || fail "neither mariadb-check nor mysqlcheck is in the base image."
 sql() { "$CLIENT" --no-defaults --socket="$SOCK" -uroot "$@"; }
+# MariaDB and MySQL 8 spell users and socket authentication differently (only MariaDB is tested here).
+if "$SERVER" --version | grep -qi mariadb; then
+  MARIADB=1 SOCKET_AUTH="VIA unix_socket" SERVER_FLAGS=()
+else
+  MARIADB=0 SOCKET_AUTH="WITH auth_socket" SERVER_FLAGS=(--plugin-load-add=auth_socket.so --loose-mysql-native-password=ON)
+fi
 
 step "initialise an empty data directory"
 mkdir -p "$D"
@@ -84,7 +92,7 @@ fi
 # flush per commit, no binary log, no network.
 "$SERVER" --no-defaults --datadir="$D" --socket="$SOCK" --pid-file=$T/bake.pid --skip-networking \
   --skip-log-bin --skip-external-locking --innodb-flush-log-at-trx-commit=0 --loose-innodb-doublewrite=0 \
-  --innodb-buffer-pool-size=256M --character-set-server=utf8mb4 --log-error="$LOG" &
+  --innodb-buffer-pool-size=256M --character-set-server=utf8mb4 --log-error="$LOG" "${"$"}{SERVER_FLAGS[@]}" &
 for i in $(seq 1 600); do
   sql -e "SELECT 1" >/dev/null 2>&1 && break
   kill -0 $! 2>/dev/null || { tail -n 20 "$LOG" >&2; fail "the temporary server did not start (log above)."; }
@@ -113,7 +121,14 @@ q() { local s="${"$"}{1//\\/\\\\}"; printf "'%s'" "${"$"}{s//\'/\\\'}"; }
 nullable() { if [[ -z "$1" ]]; then echo NULL; else q "$1"; fi; }
 # DUMPED_AT/BAKED_AT arrive as ISO-8601 UTC (2026-01-02T03:04:05.678Z); DATETIME wants no T and no Z.
 ts() { local v="${"$"}{1%Z}"; nullable "${"$"}{v/T/ }"; }
-if [[ -n "${"$"}{READER_HASH:-}" ]]; then auth="IDENTIFIED BY PASSWORD $(q "$READER_HASH")"; else auth="ACCOUNT LOCK"; fi
+if [[ -z "${"$"}{READER_HASH:-}" ]]; then auth="ACCOUNT LOCK"
+elif [[ $MARIADB == 1 ]]; then auth="IDENTIFIED BY PASSWORD $(q "$READER_HASH")"
+else auth="IDENTIFIED WITH mysql_native_password AS $(q "$READER_HASH")"; fi
+if [[ $MARIADB == 1 ]]; then
+  cleanup="DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost'); DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost';"
+else
+  cleanup="DELETE FROM mysql.user WHERE User = '' OR (User = 'root' AND Host <> 'localhost');"
+fi
 sql "$DATABASE" <<SQL || fail "could not write the metadata record or create the reader."
 DROP TABLE IF EXISTS ${BAKED_MYSQL.metadataTable};
 CREATE TABLE ${BAKED_MYSQL.metadataTable} (
@@ -123,13 +138,12 @@ CREATE TABLE ${BAKED_MYSQL.metadataTable} (
 INSERT INTO ${BAKED_MYSQL.metadataTable} VALUES ($(nullable "${"$"}{SOURCE:-}"), $(q "$DUMP_DIGEST"), $(ts "${"$"}{DUMPED_AT:-}"),
   COALESCE($(ts "${"$"}{BAKED_AT:-}"), UTC_TIMESTAMP(6)), 'mysql', $(q "$MAJOR_VERSION"), $(q "$BASE_IMAGE"), DATABASE());
 COMMIT;
-DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost');
-DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost';
+$cleanup
 FLUSH PRIVILEGES;
 CREATE USER '${BAKED_MYSQL.readerRole}'@'%' $auth;
 GRANT SELECT ON $db_ident.* TO '${BAKED_MYSQL.readerRole}'@'%';
 -- The readiness probe: the mysql OS user over the unix socket, no password, one table readable.
-CREATE USER IF NOT EXISTS 'mysql'@'localhost' IDENTIFIED VIA unix_socket;
+CREATE USER IF NOT EXISTS 'mysql'@'localhost' IDENTIFIED $SOCKET_AUTH;
 GRANT SELECT ON $db_ident.${BAKED_MYSQL.metadataTable} TO 'mysql'@'localhost';
 SQL
 db_bytes=$(sql -N -e "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = $(q "$DATABASE")")
@@ -137,13 +151,14 @@ db_bytes=$(sql -N -e "SELECT COALESCE(SUM(data_length + index_length), 0) FROM i
 step "slow clean shutdown (innodb_read_only needs no pending purge or change buffer)"
 # In the same session as the shutdown, since this login stops working with it: root only for the
 # container's own root, over the socket; never over the network, never by password.
-sql -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket; SET GLOBAL innodb_fast_shutdown = 0; SHUTDOWN;" \
+sql -e "ALTER USER 'root'@'localhost' IDENTIFIED $SOCKET_AUTH; SET GLOBAL innodb_fast_shutdown = 0; SHUTDOWN;" \
   || fail "could not shut the temporary server down."
 wait || fail "the temporary server did not shut down cleanly: $(tail -n 3 "$LOG")"
 grep -qi "Shutdown complete" "$LOG" || { tail -n 20 "$LOG" >&2; fail "the temporary server did not shut down cleanly (log above)."; }
 
 # The redo log ships in every image, and the restore wrote a large one: one more start with a small
 # size rewrites it (allowed after a clean shutdown), and a slow shutdown by signal ends that run.
+if [[ $MARIADB == 1 ]]; then
 step "shrink the redo log to 4 MB"
 : >"$LOG"
 "$SERVER" --no-defaults --datadir="$D" --socket="$SOCK" --pid-file=$T/bake.pid --skip-networking --skip-log-bin \
@@ -152,9 +167,12 @@ for i in $(seq 1 600); do grep -q "ready for connections" "$LOG" && break; kill 
 kill -TERM $! 2>/dev/null || true
 wait || true
 grep -qi "Shutdown complete" "$LOG" || { tail -n 20 "$LOG" >&2; fail "the redo log could not be shrunk (log above)."; }
+fi
 
 step "configure as a read-only replica"
 install -m 644 $B/replica.cnf "$H/replica.cnf"
+# MySQL 8 loads socket authentication as a plugin (MariaDB has it built in).
+if [[ $MARIADB == 0 ]]; then printf 'plugin-load-add=auth_socket.so\n' >>"$H/replica.cnf"; fi
 rm -rf "$D"/*.pid "$D"/*.err "$D"/mysql-bin.* "$D"/*.log "$SOCK" "$LOG" $T/restore.err $T/install.log
 dir_bytes=$(du -sb "$D" | cut -f1)
 echo "DBPLACE-BAKE-INFO: db_bytes=$db_bytes data_dir_bytes=$dir_bytes restore_ms=$(( ($(date +%s%N) - t0) / 1000000 ))"
