@@ -46,6 +46,8 @@ export interface MysqlDumpInfo {
   /** "MariaDB" or "MySQL", from mysqldump's header. */
   flavour: string;
   serverVersion?: string;
+  /** The dumped database, from the "-- Host: … Database: NAME" header line. */
+  database?: string;
   /** From "-- Dump completed on ..." (the dump host's local time; our containers run in UTC). */
   completedAt?: Date;
   sizeBytes: number;
@@ -78,6 +80,7 @@ export function inspectMysqlDump(file: string): MysqlDumpInfo {
     return {
       flavour,
       serverVersion: /^-- Server version\s+([^\n]+)/m.exec(h)?.[1]?.trim(),
+      database: /^-- Host: .*\bDatabase: (\S+)\s*$/m.exec(h)?.[1],
       completedAt: done[1] ? new Date(done[1].replace(" ", "T") + "Z") : undefined,
       sizeBytes: size,
     };

@@ -6,7 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { BakeError, BakeResult, bake } from "../../components/bake";
-import { docker, dockerOk } from "../../components/bake/docker";
+import { docker, dockerOk, run } from "../../components/bake/docker";
 import { BAKED_MYSQL } from "../../components/bake/restore-mysql";
 import { mysqlNativeHash } from "../../components/bake/mysql-context";
 import { LABEL, REPO_ROOT, RUN_ID, startWithFiles, tempDir, waitExec } from "./support/env";
@@ -42,6 +42,7 @@ describe("baked MySQL replicas on docker (MariaDB 10.11)", function () {
   let baked: BakeResult;
   let atDump = "";
   let dumpFile = "";
+  let cliImage = "";
 
   const exec = async (container: string, args: string[], input?: string) => docker(["exec", "-i", container, ...args], { input });
   const rootSql = (sql: string) => exec(master, ["mariadb", "-uroot", `-p${ROOT_PW}`, "-N", "-B", DB], sql);
@@ -82,6 +83,7 @@ describe("baked MySQL replicas on docker (MariaDB 10.11)", function () {
     if (ids.length) await docker(["rm", "-f", "-v", ...ids]);
     const imgs = (await docker(["image", "ls", "-q", "--filter", `label=${LABEL}=${RUN_ID}`])).stdout.split(/\s+/).filter(Boolean);
     if (imgs.length) await docker(["image", "rm", "-f", ...new Set(imgs)]);
+    if (cliImage) await docker(["image", "rm", "-f", cliImage]);
     fs.rmSync(work, { recursive: true, force: true });
   });
 
@@ -167,6 +169,22 @@ describe("baked MySQL replicas on docker (MariaDB 10.11)", function () {
     const row = await overNetwork(replicas[0], BAKED_MYSQL.readerRole, READER_PW,
       "SELECT dump_digest, engine, major_version, database_name, baked_at >= dumped_at FROM dbplace_bake");
     assert.equal(row.stdout.trim(), `${baked.digest}\tmysql\t10.11\t${DB}\t1`);
+  });
+
+  it("bakes the same way from the CLI: npm run bake -- --engine mysql", async function () {
+    const cli = await run(path.join(REPO_ROOT, "node_modules", ".bin", "ts-node"), ["-T", path.join(REPO_ROOT, "scripts", "bake.ts"),
+      "--engine", "mysql", "--dump", dumpFile, "--image", `${REPO}-cli`, "--base-image", BASE, "--json"],
+    { env: { ...process.env, DBPLACE_CACHE: cacheDir, DBPLACE_READER_PASSWORD: READER_PW } });
+    assert.equal(cli.code, 0, cli.stderr);
+    const r = JSON.parse(cli.stdout);
+    cliImage = r.image;
+    assert.equal(r.digest, baked.digest, "same dump, same tag");
+    assert.equal(r.labels["dbplace.bake.database"], DB, "the database comes from the dump's header");
+    const name = `dbplace-e2e-mariadb-cli-${RUN_ID}`;
+    await dockerOk(["run", "-d", "--name", name, "--label", `${LABEL}=${RUN_ID}`, cliImage]);
+    await waitExec(name, BAKED_MYSQL.readinessCommand(DB));
+    const got = await overNetwork(name, BAKED_MYSQL.readerRole, READER_PW, SNAPSHOT);
+    assert.equal(got.stdout, atDump);
   });
 
   it("refuses a truncated dump and a PostgreSQL dump before any build", async function () {
