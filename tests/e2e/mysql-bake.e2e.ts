@@ -169,6 +169,12 @@ describe("baked MySQL replicas on docker (MariaDB 10.11)", function () {
     const row = await overNetwork(replicas[0], BAKED_MYSQL.readerRole, READER_PW,
       "SELECT dump_digest, engine, major_version, database_name, baked_at >= dumped_at FROM dbplace_bake");
     assert.equal(row.stdout.trim(), `${baked.digest}\tmysql\t10.11\t${DB}\t1`);
+    // Without a password, as a VM agent or a sidecar reads it (socket login; mysql user in one, root in the other).
+    for (const r of replicas) {
+      const probe = await docker(["exec", r, ...BAKED_MYSQL.readinessCommand(DB).slice(0, 3), BAKED_MYSQL.ageQuery]);
+      assert.equal(probe.code, 0, probe.stderr);
+      assert.ok(Math.abs(Number(probe.stdout.trim()) - seconds) <= 5, `probe age ${probe.stdout} vs ${seconds}`);
+    }
   });
 
   it("bakes the same way from the CLI: npm run bake -- --engine mysql", async function () {
