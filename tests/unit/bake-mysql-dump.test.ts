@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BakeError, prepareBakeContext } from "../../components/bake";
+import { BakeError, bakeDaemonless, prepareBakeContext } from "../../components/bake";
 import { inspectMysqlDump, mysqlNativeHash } from "../../components/bake/mysql-context";
 import { MYSQL_REPLICA_CNF } from "../../components/bake/restore-mysql";
 
@@ -60,6 +60,12 @@ describe("bake: mysqldump files", () => {
         bad({ readerVerifier: "plaintext" }, /mysql_native_password hash/);
         bad({ restoreJobs: 4 }, /restoreJobs must be 1 for engine "mysql"/);
         bad({ database: "a.b" }, /database must be a MySQL database name/);
+    });
+
+    it("the daemonless baker says it bakes PostgreSQL only, and which baker takes MySQL", async () => {
+        await assert.rejects(bakeDaemonless({ engine: "mysql", majorVersion: "10.11", dump: FIXTURE, baseImage: "dbplace/mariadb:10.11", database: "app",
+            image: "x/y", cacheDir: path.join(dir, "cache") }),
+        (e: Error) => e instanceof BakeError && e.code === "unsupported" && /PostgreSQL binaries only.*docker build baker/.test(e.message));
     });
 
     it("configures the replica server read-only with external locking off", () => {
