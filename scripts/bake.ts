@@ -2,8 +2,9 @@
 // npm run bake -- --from-master CONTAINER|URI --image NAME [options]
 // Bakes a pg_dump -Fc into a read-replica image (see docs/baked-replicas.md).
 import { BakeError, BakeResult, bake, bakeDaemonless, dumpFromMaster, inspectDump, scramVerifier } from "../components/bake";
+import { inspectMysqlDump, mysqlNativeHash } from "../components/bake/mysql-context";
 
-const HELP = `Bake a PostgreSQL dump into a read-replica image (data restored into the image).
+const HELP = `Bake a PostgreSQL (or MySQL/MariaDB) dump into a read-replica image (data restored into the image).
 
 Usage:
   npm run bake -- --dump FILE|URL --image NAME [options]
@@ -15,6 +16,11 @@ Source (one of):
                            container name, or a postgresql:// URI
 
 Options:
+  --engine postgres|mysql  engine of the dump (default postgres); mysql takes a
+                           mysqldump --single-transaction file of one database,
+                           the docker builder and a MySQL/MariaDB base image
+                           (e.g. dbplace/mariadb:10.11, from
+                           tools/docker/mariadb-base-image.sh)
   --image NAME             image repository (required); the tag is the first 16
                            hex digits of the dump's sha256
   --base-image IMAGE       engine image (default dbplace/postgres:15; build it
@@ -85,7 +91,17 @@ async function main(): Promise<number> {
     if (a.verbose || /^(bake|dump):|^Step \d+\/\d+ : (RUN|COPY|FROM)|DBPLACE-BAKE-(STEP|WARNING|INFO|ERROR)/.test(l.trim()))
       log(l.replace(/^.*DBPLACE-BAKE-STEP: /, "bake:   ").replace(/^.*DBPLACE-BAKE-/, "bake:   "));
   };
-  const builder = str("builder") ?? "daemonless";
+  const engine = str("engine") ?? "postgres";
+  if (engine !== "postgres" && engine !== "mysql") {
+    console.error(`bake: --engine must be postgres or mysql, got "${engine}".`);
+    return 2;
+  }
+  const mysql = engine === "mysql";
+  if (mysql && (str("from-master") || str("builder") === "daemonless")) {
+    console.error("bake: --engine mysql bakes a --dump file with --builder docker (the daemonless baker and --from-master are PostgreSQL only).");
+    return 2;
+  }
+  const builder = str("builder") ?? (mysql ? "docker" : "daemonless");
   if (builder !== "daemonless" && builder !== "docker") {
     console.error(`bake: --builder must be daemonless or docker, got "${builder}".`);
     return 2;
@@ -94,8 +110,8 @@ async function main(): Promise<number> {
     console.error("bake: --push and --output are alternatives; give one.");
     return 2;
   }
-  const baseImage = str("base-image") ?? "dbplace/postgres:15";
-  const major = str("major") ?? /:(\d+)/.exec(baseImage)?.[1] ?? "15";
+  const baseImage = str("base-image") ?? (mysql ? "dbplace/mariadb:10.11" : "dbplace/postgres:15");
+  const major = str("major") ?? (mysql ? /:(\d+(?:\.\d+)?)/.exec(baseImage)?.[1] ?? "8.0" : /:(\d+)/.exec(baseImage)?.[1] ?? "15");
   try {
     let dump = str("dump");
     const master = str("from-master");
@@ -107,7 +123,10 @@ async function main(): Promise<number> {
       });
     }
     let database = str("database");
-    if (!database && dump && !/^https?:/.test(dump)) database = inspectDump(dump.replace(/^file:\/\//, "")).dbName;
+    if (!database && dump && !/^https?:/.test(dump)) {
+      const file = dump.replace(/^file:\/\//, "");
+      database = mysql ? inspectMysqlDump(file).database : inspectDump(file).dbName;
+    }
     if (!database) {
       console.error("bake: --database is required for URL dumps (the database name is not known before download).");
       return 2;
@@ -116,9 +135,9 @@ async function main(): Promise<number> {
     const pw = process.env[pwVar];
     const restoreJobs = str("restore-jobs") ? Number(str("restore-jobs")) : undefined;
     const opts = {
-      engine: "postgres" as const, majorVersion: major, dump: dump as string, baseImage, database,
+      engine: engine as "postgres" | "mysql", majorVersion: major, dump: dump as string, baseImage, database,
       source: str("source") ?? (master ? `master ${master.replace(/:[^:@/]*@/, ":***@")}` : undefined),
-      image: str("image") as string, readerVerifier: pw ? scramVerifier(pw) : undefined, restoreJobs,
+      image: str("image") as string, readerVerifier: pw ? (mysql ? mysqlNativeHash(pw) : scramVerifier(pw)) : undefined, restoreJobs,
       alsoTag: a["tag-latest"] ? ["latest"] : [], onProgress: progress,
     };
     let r: BakeResult & { ref?: string };

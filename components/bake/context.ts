@@ -12,6 +12,7 @@ import { REPLICA_CONF, REPLICA_HBA, REPLICA_HBA_LOOPBACK_TRUST, REPLICA_HBA_NO_T
 import { START_SCRIPT } from "./start-script";
 import { RESTORE_SCRIPT } from "./restore-script";
 import { isScramVerifier } from "./scram";
+import { mysqlLabelsFor, prepareMysqlBakeContext } from "./mysql-context";
 import { BakeContext, BakeError, BakeSpec, DumpInfo, defaultCacheDir } from "./types";
 
 export interface PreparedBake extends BakeContext {
@@ -24,10 +25,8 @@ export interface PreparedBake extends BakeContext {
 export const EMPTY_DIGEST = crypto.createHash("sha256").digest("hex");
 
 function validateSpec(spec: BakeSpec): void {
-  if (spec.engine === "mysql")
-    throw new BakeError("unsupported", 'Baking engine "mysql" is not supported yet; bake a PostgreSQL custom-format dump (engine "postgres") or run MySQL replicas with a volume.');
   if (spec.engine !== "postgres")
-    throw new BakeError("invalid-spec", `Unknown engine "${String(spec.engine)}"; use "postgres".`);
+    throw new BakeError("invalid-spec", `Unknown engine "${String(spec.engine)}"; use "postgres" or "mysql".`);
   if (!/^\d+$/.test(spec.majorVersion ?? ""))
     throw new BakeError("invalid-spec", `majorVersion must be a PostgreSQL major like "15", got "${spec.majorVersion}".`);
   if (Number(spec.majorVersion) < 14)
@@ -88,6 +87,7 @@ function linkOrCopy(src: string, dest: string): void {
  * replicas can start with the master on the first deploy and follow its real dumps from the next bake.
  */
 export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCacheDir()): PreparedBake {
+  if (spec.engine === "mysql") return prepareMysqlBakeContext(spec, cacheDir);
   validateSpec(spec);
   const dumpPath = spec.dump === undefined ? undefined : resolveDumpSync(spec.dump, cacheDir);
   const dumpInfo = dumpPath === undefined ? undefined : inspectDump(dumpPath, Number(spec.majorVersion));
@@ -144,6 +144,7 @@ export function prepareBakeContext(spec: BakeSpec, cacheDir: string = defaultCac
 
 /** The labels an image built with these args carries. */
 export function labelsFor(buildArgs: Record<string, string>): Record<string, string> {
+  if (buildArgs.ENGINE === "mysql") return mysqlLabelsFor(buildArgs);
   const labels: Record<string, string> = { ...replicaRuntime("").fixedLabels };
   for (const [k, a] of Object.entries(LABEL_ARGS)) labels[k] = buildArgs[a] ?? "";
   return labels;

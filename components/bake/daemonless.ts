@@ -92,6 +92,8 @@ export async function bakeDaemonless(opts: DaemonlessBakeOptions): Promise<Daemo
   const compression = opts.compression ?? (output === "load" ? "none" : "gzip");
   if (compression !== "gzip" && compression !== "none")
     throw new BakeError("invalid-spec", `compression must be gzip or none, got "${String(compression)}".`);
+  if (opts.engine === "mysql")
+    throw new BakeError("unsupported", 'The daemonless baker restores with PostgreSQL binaries only; bake engine "mysql" with the docker build baker (bake(), npm run bake without --daemonless).');
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   say(opts.dump === undefined ? "bake: no dump: baking the empty database" : `bake: checking dump ${opts.dump}`);
   const ctx = prepareBakeContext(opts, cacheDir);

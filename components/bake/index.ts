@@ -15,3 +15,6 @@ export { scramVerifier, isScramVerifier } from "./scram";
 export { inspectDump } from "./dumpfile";
 export { renderDockerfile } from "./dockerfile";
 export { START_SCRIPT, START_SCRIPT_PATH, SECRETS_DIR, RUN_DIR, SECRET_FILES, STANDBY_PGDATA } from "./start-script";
+export { BAKED_MYSQL, MYSQL_REPLICA_CNF } from "./restore-mysql";
+export { inspectMysqlDump, mysqlNativeHash } from "./mysql-context";
+export type { MysqlDumpInfo } from "./mysql-context";

@@ -63,8 +63,16 @@ export const REPLICA_SUPPORT: Record<Cloud, Partial<Record<Placement, Partial<Re
     },
 };
 
-/** Engines that can be baked today (the bake library restores PostgreSQL custom-format dumps). */
-export const BAKEABLE_ENGINES: readonly Engine[] = ["postgres"];
+/** Engines that can be baked on some placement (the bake library restores pg_dump -Fc and mysqldump files). */
+export const BAKEABLE_ENGINES: readonly Engine[] = ["postgres", "mysql"];
+/**
+ * Where each engine can be baked. MySQL bakes with `docker build` on the local engine only: the daemonless
+ * baker (cluster loop, cloud VMs) restores with PostgreSQL binaries.
+ */
+export const BAKEABLE_PLACEMENTS: Record<Engine, readonly Placement[]> = {
+    postgres: ["cluster", "vm", "managed", "docker"],
+    mysql: ["docker"],
+};
 /** Engines with streaming replicas on the self-hosted placements (docker, cluster). */
 export const STREAMING_ENGINES_SELF_HOSTED: readonly Engine[] = ["postgres"];
 

@@ -14,7 +14,7 @@ import { isUnknown, salvage } from "./salvage";
 import { SizePreset, sizePreset } from "./presets";
 import { awsSchema, backupSchema, clusterSchema, databaseEntrySchema, gcpSchema, networkSchema, RawDatabaseEntry, replicasSchema, stackSchema } from "./raw";
 import {
-    BAKEABLE_ENGINES, Cloud, Engine, ENGINE_VERSIONS, Placement, PLACEMENTS_BY_CLOUD, REPLICA_SUPPORT, ReplicaKind, Size,
+    BAKEABLE_ENGINES, BAKEABLE_PLACEMENTS, Cloud, Engine, ENGINE_VERSIONS, Placement, PLACEMENTS_BY_CLOUD, REPLICA_SUPPORT, ReplicaKind, Size,
     STREAMING_ENGINES_SELF_HOSTED,
 } from "./schema";
 
@@ -360,6 +360,9 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: 
     if (kind === "baked") {
         if (!BAKEABLE_ENGINES.includes(engine)) {
             bad("kind", `is "baked", but engine "${engine}" cannot be baked yet; baked replicas support: ${BAKEABLE_ENGINES.join(", ")}. Use replicas.kind streaming or none.`);
+        } else if (!BAKEABLE_PLACEMENTS[engine].includes(placement)) {
+            const engines = BAKEABLE_ENGINES.filter((x) => BAKEABLE_PLACEMENTS[x].includes(placement));
+            bad("kind", `is "baked", but engine "${engine}" is baked on placement ${BAKEABLE_PLACEMENTS[engine].join(", ")} only, not "${placement}" (placement "${placement}" bakes engine ${engines.join(", ")}); allowed values of replicas.kind for engine "${engine}" here: none${placement !== "docker" && placement !== "cluster" && REPLICA_SUPPORT[cloud][placement]?.streaming ? ", streaming" : ""}.`);
         }
         if (host === "cluster" && !e.cluster?.kubeconfig && !e.cluster?.context && !e.cluster?.create) {
             bad("kind", `is "baked", but placement "${placement}" has nowhere to run replica containers; set cluster.kubeconfig, cluster.context or cluster.create so they run on a Kubernetes cluster.`);

@@ -7,6 +7,7 @@ import { mebibytes } from "../config/presets";
 import { DatabaseSpec } from "../config/validate";
 import { connectionUri, DatabaseContract, statefulOptions } from "../contract";
 import { DockerBakedReplicas } from "./baked";
+import { DockerBakedMysqlReplicas } from "./baked-mysql";
 import { dockerLabels, dockerName } from "./labels";
 import { DockerStreamingReplicas } from "./streaming";
 import { masterHba, masterIdent, ROLES, rolesScript, VERIFIER_FILES } from "../security/postgres";
@@ -181,7 +182,9 @@ export class DockerDatabase extends pulumi.ComponentResource implements Database
 
         const replicaArgs = tls && { spec, network: network.name, masterAlias, masterPassword: password.result, replicationPassword, master, appPassword, tls, authFiles };
         const replicas =
-            !replicaArgs ? undefined
+            spec.engine === "mysql" && spec.replicas.kind === "baked"
+                ? new DockerBakedMysqlReplicas(`${name}-baked`, { spec, network: network.name, masterPassword: password.result }, parent)
+            : !replicaArgs ? undefined
             : spec.replicas.kind === "baked" ? new DockerBakedReplicas(`${name}-baked`, replicaArgs, parent)
             : streaming ? new DockerStreamingReplicas(`${name}-streaming`, replicaArgs, parent)
             : undefined;

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { scramVerifier } from "../bake";
+import { mysqlNativeHash } from "../bake/mysql-context";
 import { isLoopback, registryHost } from "../bake/registry";
 import { DatabaseSpec } from "../config/validate";
 import { preparedBake } from "./preflight";
@@ -43,7 +44,9 @@ export interface BakedReplicaImageArgs {
 /** What replicas run: repo:tag in the local engine, or repo@sha256:… once pushed (a moved tag is never followed). */
 export function bakedReplicaImage(name: string, args: BakedReplicaImageArgs, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
     const context = preparedBake(args.spec);
-    const verifier = pulumi.secret(pulumi.output(args.readerPassword).apply((p) => scramVerifier(p)));
+    // The reader's password reaches the image only as the form its engine stores.
+    const mysql = args.spec.engine === "mysql";
+    const verifier = pulumi.secret(pulumi.output(args.readerPassword).apply((p) => (mysql ? mysqlNativeHash(p) : scramVerifier(p))));
     const imageName = pulumi.interpolate`${args.repository}:${context.tag}${args.tagSuffix ?? ""}`;
     const local = new docker.RemoteImage(`${name}`, {
         name: imageName,
@@ -52,7 +55,7 @@ export function bakedReplicaImage(name: string, args: BakedReplicaImageArgs, opt
             // The provider builds with BuildKit (its embedded buildx) unless DOCKER_BUILDKIT=0; this variant
             // binds the dump into the restore step, so it never lands in a layer (see bake/dockerfile.ts).
             dockerfile: context.dockerfileBuildkit,
-            buildArgs: { ...context.buildArgs, READER_VERIFIER: verifier },
+            buildArgs: { ...context.buildArgs, [mysql ? "READER_HASH" : "READER_VERIFIER"]: verifier },
             // A restore needs nothing from the network.
             networkMode: "none",
             ...(args.platform ? { platform: args.platform } : {}),

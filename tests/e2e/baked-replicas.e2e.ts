@@ -213,10 +213,5 @@ describe("baked read replicas (docker)", function () {
       }
       await expectBakeFailure(file, "restore", /pg_restore failed.*uncompress|pg_restore failed/);
     });
-
-    it("says mysql is not supported yet", function () {
-      assert.throws(() => prepareBakeContext({ engine: "mysql", majorVersion: "8", dump: "x", baseImage: "y", database: "z" }, cacheDir),
-        (e: Error) => e instanceof BakeError && e.code === "unsupported" && /not supported yet/.test(e.message));
-    });
   });
 });

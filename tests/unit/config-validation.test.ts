@@ -36,7 +36,11 @@ describe("config validation: every bad input names the key, the value and the al
         ["HA on docker", { ...base, highAvailability: true }, [/dbplace:highAvailability is true, but placement "docker"/]],
         // aws and gcp run baked replicas on VMs when no cluster is configured; they still need something to bake.
         ["baked with nothing to bake", { cloud: "aws", placement: "managed", replicas: { kind: "baked" } }, [/dbplace:replicas.kind is "baked" on placement "managed", but neither replicas.dump nor replicas.image is set/]],
-        ["baked mysql", { ...base, engine: "mysql", engineVersion: "8.4", replicas: { kind: "baked", dump: "x" } }, [/engine "mysql" cannot be baked yet/]],
+        // MySQL bakes with docker build on the local engine only.
+        ["baked mysql on cluster", { cloud: "local", placement: "cluster", engine: "mysql", engineVersion: "8.4", replicas: { kind: "baked", image: "i" } },
+            [/dbplace:replicas.kind is "baked", but engine "mysql" is baked on placement docker only, not "cluster" \(placement "cluster" bakes engine postgres\); allowed values of replicas.kind for engine "mysql" here: none\./]],
+        ["baked mysql on aws vm", { cloud: "aws", placement: "vm", engine: "mysql", engineVersion: "8.0", replicas: { kind: "baked", dump: "x" } },
+            [/dbplace:replicas.kind is "baked", but engine "mysql" is baked on placement docker only, not "vm"/, /allowed values of replicas.kind for engine "mysql" here: none, streaming\./]],
         ["streaming mysql in docker", { ...base, engine: "mysql", replicas: { kind: "streaming" } }, [/streams postgres only/]],
         ["dump and image", { ...base, replicas: { kind: "baked", dump: "a", image: "b" } }, [/dbplace:replicas.image and replicas.dump are both set/]],
         ["staleness on streaming", { ...base, replicas: { kind: "streaming", maxStalenessMinutes: 5 } }, [/dbplace:replicas.maxStalenessMinutes only applies when replicas.kind is baked/]],
@@ -79,6 +83,15 @@ describe("config resolution", () => {
             { name: db.name, engine: db.engine, version: db.engineVersion, size: db.size, ha: db.highAvailability, retention: db.backupRetentionDays, protect: db.deletionProtection, replicas: db.replicas.kind, image: db.image, ns: db.cluster.namespace },
             { name: "app", engine: "postgres", version: "17", size: "small", ha: false, retention: 7, protect: true, replicas: "none", image: "postgres:17", ns: "db-app" },
         );
+    });
+
+    it("accepts baked mysql replicas on docker, with or without a dump", () => {
+        for (const replicas of [{ kind: "baked", dump: "app.sql", count: 2 }, { kind: "baked" }, { kind: "baked", image: "dbplace/app-baked:x" }]) {
+            const [db] = resolveStack({ cloud: "local", placement: "docker", engine: "mysql", engineVersion: "8.0", image: "dbplace/mariadb:10.11", replicas }).databases;
+            assert.equal(db.engine, "mysql");
+            assert.equal(db.replicas.kind, "baked");
+            assert.equal(db.replicas.dump, (replicas as { dump?: string }).dump);
+        }
     });
 
     it("defaults replica count to 2 and mysql to its newest major", () => {
