@@ -61,7 +61,7 @@ fs.writeFileSync(stackFile, `config:
     baked:
       replicas: {kind: baked, count: 1, dump: ${dump}, repository: 127.0.0.1:5000/dbplace/bench-baked}
     streamed:
-      replicas: {kind: streaming, count: 1}
+      replicas: {kind: streaming, count: 2}
 `);
 const o = overlay("dbplace-bench-node-", [stackFile]);
 const needs = deployNeeds(STACK, loadStackConfig(STACK, o.project), readProject(o.project).name, o.project);
@@ -74,16 +74,22 @@ try {
     console.log(`up (two databases, one bake): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const results: Record<string, number[]> = { baked: [], streaming: [] };
+    const bakedSel = "app.kubernetes.io/instance=baked,app.kubernetes.io/component=baked-replica";
     for (let i = 0; i < SAMPLES; i++) {
-        const bakedSel = "app.kubernetes.io/instance=baked,app.kubernetes.io/component=baked-replica";
-        const before = new Set((kjson(["-n", "db-baked", "get", "pods", "-l", bakedSel]).items as Pod[]).map((p) => p.metadata.name));
-        must(kubectl(["-n", "db-baked", "scale", "deployment/baked-baked", `--replicas=${2 + i}`]), "scale baked");
-        results.baked.push(readySeconds("db-baked", newPod("db-baked", bakedSel, before)));
+        // A baked replica replaced: the Deployment makes a new pod from the image alone.
+        const pods = (kjson(["-n", "db-baked", "get", "pods", "-l", bakedSel]).items as Pod[]).map((p) => p.metadata.name);
+        must(kubectl(["-n", "db-baked", "delete", "pod", pods[0], "--wait=false"]), "delete a baked replica");
+        results.baked.push(readySeconds("db-baked", newPod("db-baked", bakedSel, new Set(pods))));
 
-        const standby = `streamed-replica-${1 + i}`;
-        must(kubectl(["-n", "db-streamed", "scale", "statefulset/streamed-replica", `--replicas=${2 + i}`]), "scale standbys");
-        for (const until = Date.now() + 60000; kubectl(["-n", "db-streamed", "get", "pod", standby]).code !== 0 && Date.now() < until;) spawnSync("sleep", ["0.2"]);
-        results.streaming.push(readySeconds("db-streamed", standby));
+        // A streaming standby from nothing: scale the second one away with its claim, then back, so it
+        // clones the primary again (within count: the WAL senders and slots are sized for it).
+        must(kubectl(["-n", "db-streamed", "scale", "statefulset/streamed-replica", "--replicas=1"]), "scale standbys down");
+        must(kubectl(["-n", "db-streamed", "wait", "pod/streamed-replica-1", "--for=delete", "--timeout=120s"]), "standby gone");
+        // The standbys' claims go with a scale-down (whenScaled: Delete); wait until it is gone.
+        kubectl(["-n", "db-streamed", "wait", "pvc/data-streamed-replica-1", "--for=delete", "--timeout=120s"]);
+        must(kubectl(["-n", "db-streamed", "scale", "statefulset/streamed-replica", "--replicas=2"]), "scale standbys up");
+        for (const until = Date.now() + 60000; kubectl(["-n", "db-streamed", "get", "pod", "streamed-replica-1"]).code !== 0 && Date.now() < until;) spawnSync("sleep", ["0.2"]);
+        results.streaming.push(readySeconds("db-streamed", "streamed-replica-1"));
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     console.log(`\nscheduled → Ready on the real node, ${SAMPLES} samples each (median):`);
