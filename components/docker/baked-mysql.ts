@@ -3,13 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { BAKED_MYSQL } from "../bake/restore-mysql";
 import { DatabaseSpec } from "../config/validate";
 import { connectionUri } from "../contract";
-import { stalenessDeclaration } from "../declarations";
-import { bakedReplicaImage } from "../replicas/bake-image";
 import { readerPassword } from "../replicas/reader";
 import { DatabaseTls } from "../tls";
-import { dockerLabels } from "./labels";
 import { secretUploads, tlsFiles } from "./secrets";
-import { ReplicaEndpoint } from "./replica-args";
+import { bakedReplicaLabels, dockerBakedImage, ReplicaEndpoint } from "./replica-args";
 
 export interface DockerBakedMysqlReplicasArgs {
     /** Resolved spec of the master (engine mysql, replicas.kind baked). */
@@ -40,18 +37,13 @@ export class DockerBakedMysqlReplicas extends pulumi.ComponentResource implement
         const { spec } = args;
         const parent = { parent: this };
         const password = readerPassword(args.masterPassword);
-        this.imageRef = spec.replicas.image !== undefined
-            ? new docker.RemoteImage(`${name}-image`, { name: spec.replicas.image, keepLocally: true }, parent).imageId
-            : bakedReplicaImage(`${name}-image`, { spec, readerPassword: password, repository: `dbplace/${pulumi.getStack()}-${spec.name}-baked` }, parent);
+        this.imageRef = dockerBakedImage(`${name}-image`, spec, password, parent);
         const tls = new DatabaseTls(`${name}-tls`, {
             commonName: `${pulumi.getStack()}/${spec.name}-ro`,
             subjectAltNames: ["127.0.0.1", "localhost", `${spec.name}-ro`],
         }, parent);
         this.caCert = tls.caCert;
-        const labels = [
-            ...dockerLabels(spec.name, "baked-replica"),
-            ...Object.entries(stalenessDeclaration(spec)).map(([label, value]) => ({ label, value })),
-        ];
+        const labels = bakedReplicaLabels(spec);
         this.containers = Array.from({ length: spec.replicas.count }, (_, i) =>
             new docker.Container(`${name}-${i}`, {
                 image: this.imageRef,

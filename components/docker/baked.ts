@@ -3,11 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { BAKED, SECRET_FILES } from "../bake";
 import { secretUploads } from "./secrets";
 import { connectionUri } from "../contract";
-import { stalenessDeclaration } from "../declarations";
-import { bakedReplicaImage } from "../replicas/bake-image";
 import { readerPassword } from "../replicas/reader";
-import { dockerLabels } from "./labels";
-import { DockerReplicaArgs, ReplicaEndpoint } from "./replica-args";
+import { bakedReplicaLabels, dockerBakedImage, DockerReplicaArgs, ReplicaEndpoint } from "./replica-args";
 
 /**
  * Image-baked read replicas on the local engine: the dump is restored at build time into the image, so
@@ -32,19 +29,9 @@ export class DockerBakedReplicas extends pulumi.ComponentResource implements Rep
 
         // Without a dump or an image, the first bake is of the empty database the master starts as;
         // `npm run rebake -- --stack <stack> --from-master <master>` then bakes the master's own dumps.
-        this.imageRef = spec.replicas.image !== undefined
-            ? new docker.RemoteImage(`${name}-image`, { name: spec.replicas.image, keepLocally: true }, parent).imageId
-            : bakedReplicaImage(`${name}-image`, {
-                spec,
-                readerPassword: password,
-                repository: `dbplace/${pulumi.getStack()}-${spec.name}-baked`,
-            }, parent);
+        this.imageRef = dockerBakedImage(`${name}-image`, spec, password, parent);
 
-        // The promised data age travels with the container, where the policy pack and `docker inspect` see it.
-        const labels = [
-            ...dockerLabels(spec.name, "baked-replica"),
-            ...Object.entries(stalenessDeclaration(spec)).map(([label, value]) => ({ label, value })),
-        ];
+        const labels = bakedReplicaLabels(spec);
         this.containers = Array.from({ length: spec.replicas.count }, (_, i) =>
             new docker.Container(`${name}-${i}`, {
                 image: this.imageRef,

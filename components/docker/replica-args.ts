@@ -1,7 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
+import { stalenessDeclaration } from "../declarations";
+import { bakedReplicaImage } from "../replicas/bake-image";
 import { DatabaseTls } from "../tls";
+import { dockerLabels } from "./labels";
 
 /** What the docker master hands its replica components. */
 export interface DockerReplicaArgs {
@@ -30,4 +33,22 @@ export interface ReplicaEndpoint {
     readonly readHost: pulumi.Output<string>;
     readonly readPort: pulumi.Output<number>;
     readonly readConnectionSecret: pulumi.Output<string>;
+}
+
+/**
+ * The image baked replicas run, for either engine: `replicas.image` as given, else the stack's own bake
+ * (`replicas.dump`, or the empty database the master starts as), tagged by content in a local repository.
+ */
+export function dockerBakedImage(name: string, spec: DatabaseSpec, readerPassword: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+    return spec.replicas.image !== undefined
+        ? new docker.RemoteImage(name, { name: spec.replicas.image, keepLocally: true }, opts).imageId
+        : bakedReplicaImage(name, { spec, readerPassword, repository: `dbplace/${pulumi.getStack()}-${spec.name}-baked` }, opts);
+}
+
+/** A baked replica container's labels: the stack's own, and the promised data age where the policy pack and `docker inspect` see it. */
+export function bakedReplicaLabels(spec: DatabaseSpec): docker.types.input.ContainerLabel[] {
+    return [
+        ...dockerLabels(spec.name, "baked-replica"),
+        ...Object.entries(stalenessDeclaration(spec)).map(([label, value]) => ({ label, value })),
+    ];
 }

@@ -139,7 +139,8 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         }
     });
 
-    it("2. an application pod in an allowed namespace writes through -rw with the contract's secret, verifying TLS", function () {
+    it("2. an application pod in an allowed namespace writes through -rw with the contract's secret", function () {
+        // (The cluster primary serves no TLS yet, #15: only the baked replicas' read string verifies, test 3.)
         assert.match(app.connectionSecret, new RegExp(`@${app.host.replace(/\./g, "\\.")}:${app.port}/`));
         const r = psqlPod(CLIENT_NS, "writer", app.connectionSecret,
             "CREATE TABLE IF NOT EXISTS e2e_writes (id int PRIMARY KEY, at timestamptz DEFAULT now()); " +
@@ -156,7 +157,9 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         assert.match(r.out, /timeout expired|could not connect|Connection refused|timed out/i);
     });
 
-    it("3. the baked replicas serve the baked data through -ro, read-only", function () {
+    it("3. the baked replicas serve the baked data through -ro over verified TLS, read-only", function () {
+        assert.match(app.readConnectionSecret, /sslmode=verify-full/, "the read string verifies the server");
+        assert.match(app.caCert ?? "", /^-----BEGIN CERTIFICATE-----/, "against the contract's CA");
         const r = psqlPod(CLIENT_NS, "reader", app.readConnectionSecret, "SELECT count(*) FROM products", app.caCert);
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout, "2000", "the seed dump's 2000 products");
