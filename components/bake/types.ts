@@ -80,7 +80,8 @@ export type BakeErrorCode =
   | "restore"
   | "host-engine"
   | "baker"
-  | "registry";
+  | "registry"
+  | "roll";
 
 /** Every failure the library reports on purpose: message is a sentence a user can act on. */
 export class BakeError extends Error {

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BAKED, SECRET_FILES, SECRETS_DIR } from "../bake";
+import { CURRENT_TAG } from "../bake/loop-job";
 import { DatabaseTls } from "../tls";
 import { ENGINE_PROFILES } from "../config/engines";
 import { bakedReplicaImage } from "../replicas/bake-image";
@@ -13,6 +14,7 @@ import { admitPolicy } from "./network";
 import { bakedReplicaUser, containerPreset, exporterContainer, exporterQueriesData, exporterQueriesVolume, ExporterQuery, ImageUser, podSecurityContext, shmVolume } from "./pod";
 import { clusterProvider } from "./provider";
 import { bakedReplicaContainer, bakedReplicaSidecar } from "./sidecar";
+import { bakeLoop, BakeLoop } from "./bake-loop";
 
 export interface ClusterBakedReplicasArgs {
     /** Resolved spec of the master (any placement); `replicas` says how many, which image, service or sidecar. */
@@ -35,6 +37,11 @@ export interface ClusterBakedReplicasArgs {
      * without TLS and still require the reader's password beyond loopback.
      */
     readonly tls?: DatabaseTls;
+    /**
+     * The primary, for the in-cluster bake loop (spec.replicas.source "loop"): its Service, port, credentials
+     * Secret and resource (the first bake waits for it). Default: none; required in that mode.
+     */
+    readonly primary?: { host: pulumi.Input<string>; port: number; secret: pulumi.Input<string>; resource: pulumi.Resource };
 }
 
 /** `dbplace_baked_data_age_seconds`: how old the dump is that a replica serves, i.e. its staleness. */
@@ -80,7 +87,8 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
         const { spec } = args;
         const user = args.user ?? bakedReplicaUser(spec);
         const password = pulumi.secret(args.readerPassword);
-        this.imageRef = pulumi.output(args.image ?? spec.replicas.image ?? this.bake(name, spec, password));
+        const looping = args.image === undefined && spec.replicas.source === "loop";
+        this.imageRef = pulumi.output(args.image ?? spec.replicas.image ?? (looping ? `${spec.replicas.repository}:${CURRENT_TAG}` : this.bake(name, spec, password)));
         this.sidecar = bakedReplicaSidecar({ spec, image: this.imageRef, user });
 
         if (spec.replicas.mode === "sidecar") {
@@ -107,6 +115,14 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                 data: exporterQueriesData(AGE_QUERIES),
             }, child);
 
+            let loop: BakeLoop | undefined;
+            if (looping) {
+                if (!args.primary) throw new Error(`database "${spec.name}": the in-cluster bake loop (replicas.repository without replicas.dump or replicas.image) needs the primary; it runs with placement cluster only.`);
+                loop = bakeLoop(name, {
+                    spec, namespace, host: args.primary.host, port: args.primary.port, secret: args.primary.secret, readerPassword: password,
+                    deploymentName, user, dependsOn: [args.primary.resource],
+                }, child);
+            }
             const autoscaled = spec.replicas.maxReplicas !== undefined;
             const shm = shmVolume(containerPreset(spec));
             const replica = bakedReplicaContainer({ spec, image: this.imageRef, name: "postgres", user });
@@ -146,6 +162,8 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     ...replica,
+                                    // The loop moves :current to each bake; a new pod must not start from a cached older one.
+                                    ...(loop ? { imagePullPolicy: "Always" } : {}),
                                     env: [...replica.env as k8s.types.input.core.v1.EnvVar[], ...(tlsSecret ? [{ name: "DBPLACE_TLS", value: "required" }] : [])],
                                     lifecycle: { preStop: { exec: { command: ["sleep", String(PRESTOP_DRAIN_SECONDS)] } } },
                                     volumeMounts: [shm.mount, ...(tlsSecret ? [{ name: "tls", mountPath: SECRETS_DIR, readOnly: true }] : [])],
@@ -168,7 +186,7 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
                     },
                 },
             // The autoscaler owns the replica count once it exists; re-applying `count` would undo its scaling.
-            }, { ...child, ignoreChanges: autoscaled ? ["spec.replicas"] : undefined });
+            }, { ...child, ignoreChanges: autoscaled ? ["spec.replicas"] : undefined, dependsOn: loop ? [loop.firstBake] : undefined });
 
             const service = new k8s.core.v1.Service(`${name}-ro`, {
                 metadata: meta(spec, namespace, names.readOnly, "baked-replica"),

@@ -195,6 +195,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
                 : undefined;
             this.replicas = new ClusterBakedReplicas(`${name}-baked`, {
                 spec, namespace, provider: this.provider, readerPassword: readerPassword(password.result), serviceAccountName: accounts.server.metadata.name, tls,
+                primary: { host: readWrite.metadata.name, port: profile.port, secret: secret.metadata.name, resource: this.statefulSet },
             }, { parent: this });
         } else if (streaming) {
             this.replicas = new ClusterStreamingReplicas(`${name}-streaming`, {

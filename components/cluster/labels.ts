@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
 
 /** What a pod does for its database; part of every selector so Services never mix roles. */
-export type Component = "server" | "baked-replica" | "streaming-replica" | "dump";
+export type Component = "server" | "baked-replica" | "streaming-replica" | "dump" | "bake";
 
 /**
  * Labels that selectors use. Kept to the three that never change for the life of a database: selectors
@@ -78,5 +78,8 @@ export function objectNames(spec: DatabaseSpec) {
         replicaTls: `${n}-replica-tls`,
         serviceAccount: n,
         dumpServiceAccount: `${n}-dump`,
+        baker: `${n}-baker`,
+        firstBake: `${n}-bake-first`,
+        rebake: `${n}-rebake`,
     };
 }

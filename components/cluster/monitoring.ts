@@ -83,7 +83,23 @@ export function bakedAlerts(spec: DatabaseSpec, ns: string, deployment: string):
         for: "5m",
         severity: "warning",
         summary: `Baked replicas of ${spec.name} serve data older than ${minutes} minutes; check the dump CronJob and the bake loop.`,
-    }];
+    }, ...(spec.replicas.source === "loop" ? [bakeLoopAlert(spec, ns)] : [])];
+}
+
+/**
+ * The in-cluster loop's last scheduled run has not succeeded for 15 minutes (a failed dump, bake, push or roll;
+ * the replicas keep their image and the next run retries). kube-state-metrics' CronJob gauges
+ * (kube_cronjob_status_last_schedule_time / _last_successful_time, in kube-prometheus-stack).
+ */
+function bakeLoopAlert(spec: DatabaseSpec, ns: string): AlertRule {
+    const cronJob = `{namespace="${ns}", cronjob="${objectNames(spec).rebake}"}`;
+    return {
+        alert: "BakeLoopFailing",
+        expr: `max(kube_cronjob_status_last_schedule_time${cronJob}) - max(kube_cronjob_status_last_successful_time${cronJob} or vector(0)) > 0`,
+        for: "15m",
+        severity: "warning",
+        summary: `The re-bake loop of ${spec.name} has not succeeded since its last scheduled run; replicas still serve the previous bake (kubectl -n ${ns} logs -l app.kubernetes.io/component=bake,app.kubernetes.io/instance=${spec.name} -c bake).`,
+    };
 }
 
 export interface MonitoringArgs {

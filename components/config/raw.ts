@@ -22,8 +22,13 @@ export const replicasSchema = z.strictObject({
     dump: z.string().min(1).optional(),
     /** An already baked image (e.g. from `npm run bake`) instead of building one from `dump`. */
     image: z.string().min(1).optional(),
-    /** Registry repository (no tag) that the image baked from `dump` is pushed to, for replicas on Kubernetes; the tag is the dump's digest. */
+    /**
+     * Registry repository (no tag) baked images are pushed to, for replicas on Kubernetes; the tag is the dump's digest.
+     * On placement cluster without `dump` or `image`, the in-cluster loop bakes the master's own dumps and pushes here.
+     */
     repository: z.string().min(1).optional(),
+    /** placement cluster, in-cluster loop: image of the bake Job (tools/docker/baker-image.sh). Default dbplace/baker:<engineVersion>. */
+    bakerImage: z.string().min(1).optional(),
     /** cluster only: run baked replicas as a Deployment behind a `-ro` Service (default) or only emit a sidecar spec. */
     mode: z.enum(["service", "sidecar"]).optional(),
     /** cluster only: HorizontalPodAutoscaler ceiling for baked replicas; off when unset. */

@@ -54,8 +54,16 @@ export interface ReplicaSpec {
     readonly maxStalenessMinutes?: number;
     readonly dump?: string;
     readonly image?: string;
-    /** Where an image baked from `dump` is pushed so a cluster can pull it. */
+    /** Where baked images are pushed so a cluster can pull them. */
     readonly repository?: string;
+    /**
+     * Where the replicas' images come from, decided once here: `image` (given), `dump` (baked from replicas.dump at
+     * deploy), `empty` (docker: the empty database baked at deploy), `loop` (cluster: the master's own dumps, baked
+     * in the cluster by a Job at first deploy and by a CronJob on `schedule`). Undefined unless kind is baked.
+     */
+    readonly source?: "image" | "dump" | "empty" | "loop";
+    /** loop only: the bake Job's image. */
+    readonly bakerImage?: string;
     readonly mode: "service" | "sidecar";
     readonly maxReplicas?: number;
 }
@@ -256,7 +264,7 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpPro
         fail(["highAvailability"], `is true, but placement "cluster" builds its standby with streaming replication, which it offers for ${STREAMING_ENGINES_SELF_HOSTED.join(", ")} only; engine "${engine}" needs placement managed for high availability, or set it to false.`);
     }
 
-    const replicas = resolveReplicas(cloud, placement, engine, e, fail);
+    const replicas = resolveReplicas(cloud, placement, engine, engineVersion, e, fail);
     const network = resolveNetwork(name, e, fail, warn);
     const cluster = resolveCluster(name, cloud, e, fail);
     const backup = resolveBackup(e, fail);
@@ -336,7 +344,7 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpPro
     };
 }
 
-function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: RawDatabaseEntry, fail: Report): ReplicaSpec | undefined {
+function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, engineVersion: string, e: RawDatabaseEntry, fail: Report): ReplicaSpec | undefined {
     const r = e.replicas ?? { kind: "none" as const };
     const kind = r.kind;
     const count = r.count ?? (kind === "none" ? 0 : 2);
@@ -347,7 +355,7 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: 
     };
     if (kind === "none") {
         if (count > 0) bad("count", `is ${count}, but replicas.kind is "none"; set replicas.kind to baked or streaming, or remove the count.`);
-        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "mode", "maxReplicas"] as const) {
+        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "bakerImage", "mode", "maxReplicas"] as const) {
             if (r[k] !== undefined) bad(k, `only applies when replicas.kind is baked; it is "none".`);
         }
         return ok ? { kind, count: 0, mode: "service" } : undefined;
@@ -374,14 +382,16 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: 
             bad("kind", `is "baked" on placement "${placement}", but neither replicas.dump nor replicas.image is set; the scheduled dumps only exist after the first deploy, so give a dump to bake (replicas.dump) or an image baked with \`npm run bake\` (replicas.image).`);
         }
         if (r.dump !== undefined && r.image !== undefined) bad("image", `and replicas.dump are both set; give one: a dump to bake, or an image already baked.`);
-        if (placement === "cluster" && r.dump === undefined && r.image === undefined) {
-            bad("kind", `is "baked" on placement "cluster", but neither replicas.image nor replicas.dump is set; give an image baked with \`npm run bake\` (replicas.image), or a dump to bake (replicas.dump) with replicas.repository to push it to.`);
+        if (placement === "cluster" && r.dump === undefined && r.image === undefined && r.repository === undefined) {
+            bad("kind", `is "baked" on placement "cluster", but none of replicas.repository, replicas.image or replicas.dump is set; give replicas.repository (the cluster then bakes the master's own dumps and pushes them there), an image baked with \`npm run bake\` (replicas.image), or a dump to bake (replicas.dump) with replicas.repository to push it to.`);
         }
         const onKubernetes = placement === "cluster" || host === "cluster" || (host === "cluster-or-vms" && Boolean(e.cluster?.kubeconfig || e.cluster?.context || e.cluster?.create));
         if (r.repository !== undefined && placement === "docker") {
             bad("repository", `only applies to replicas running on Kubernetes; placement "docker" runs the baked image from the local engine without pushing it.`);
-        } else if (r.repository !== undefined && r.dump === undefined) {
-            bad("repository", `is set, but replicas.dump is not; the repository receives the image baked from the dump. Set replicas.dump, or remove replicas.repository.`);
+        } else if (r.repository !== undefined && r.image !== undefined) {
+            bad("repository", `is set with replicas.image; an image given is not baked or pushed here. Remove one of them.`);
+        } else if (r.repository !== undefined && r.dump === undefined && placement !== "cluster") {
+            bad("repository", `is set, but replicas.dump is not; on placement "${placement}" the repository receives the image baked from the dump (only placement cluster bakes the master's own dumps in the cluster). Set replicas.dump, or remove replicas.repository.`);
         } else if (r.repository !== undefined && /[:@][^/]*$/.test(r.repository)) {
             bad("repository", `is ${show(r.repository)}; give a repository without a tag or digest (e.g. registry.example.com/team/app-baked): the tag is the dump's digest.`);
         } else if (r.repository === undefined && r.dump !== undefined && onKubernetes && !(cloud === "gcp" && placement !== "cluster")) {
@@ -394,12 +404,19 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: 
         if (r.mode === "sidecar" && r.maxReplicas !== undefined) bad("maxReplicas", `has no effect in sidecar mode: the application's own Deployment decides how many replicas run.`);
         if (r.maxReplicas !== undefined && r.maxReplicas < count) bad("maxReplicas", `is ${r.maxReplicas}, below replicas.count ${count}; the autoscaler ceiling must be at least the count.`);
     } else {
-        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "mode", "maxReplicas"] as const) {
+        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "bakerImage", "mode", "maxReplicas"] as const) {
             if (r[k] !== undefined) bad(k, `only applies when replicas.kind is baked; it is "${kind}".`);
         }
         if ((placement === "docker" || placement === "cluster") && !STREAMING_ENGINES_SELF_HOSTED.includes(engine)) {
             bad("kind", `is "streaming", but placement "${placement}" streams ${STREAMING_ENGINES_SELF_HOSTED.join(", ")} only; engine "${engine}" needs placement managed for read replicas.`);
         }
+    }
+    const source = kind !== "baked" ? undefined : r.image !== undefined ? "image" : r.dump !== undefined ? "dump" : placement === "cluster" ? "loop" : "empty";
+    if (r.bakerImage !== undefined && source !== "loop") {
+        bad("bakerImage", `only applies when placement cluster bakes the master's own dumps (replicas.repository without replicas.dump or replicas.image).`);
+    }
+    if (source === "loop" && r.mode === "sidecar") {
+        bad("mode", `is "sidecar", which the in-cluster bake loop cannot roll (the replicas live in the application's pods); use mode service, or bake with replicas.dump / replicas.image.`);
     }
     if (count === 0) bad("count", `is 0 with replicas.kind "${kind}"; use at least 1, or set replicas.kind to none.`);
     if (r.schedule !== undefined) {
@@ -415,6 +432,8 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, e: 
         dump: r.dump,
         image: r.image,
         repository: r.repository,
+        source,
+        bakerImage: source === "loop" ? r.bakerImage ?? `dbplace/baker:${engineVersion}` : undefined,
         mode: r.mode ?? "service",
         maxReplicas: r.maxReplicas,
     };

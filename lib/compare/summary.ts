@@ -86,9 +86,10 @@ function stalenessText(spec: DatabaseSpec): string {
     const r = spec.replicas;
     if (r.kind === "none") return "n/a";
     if (r.kind === "streaming") return "streaming (replication lag)";
-    // No placement registers a re-bake job (replicas.schedule is the cadence for `npm run rebake --every`,
-    // run outside the stack), so the row names what the stack does: bake the dump when it is deployed.
-    const source = r.image && !r.dump ? "pre-baked image" : "baked from the dump at deploy; re-bake: npm run rebake, not scheduled";
+    // Only the cluster's in-cluster loop re-bakes by itself; elsewhere replicas.schedule is the cadence of
+    // `npm run rebake --every`, run outside the stack, so the row names what the stack does.
+    const source = r.source === "loop" ? `re-baked in the cluster from the primary's dumps, cron ${r.schedule ?? spec.backup.schedule} UTC`
+        : r.source === "image" ? "pre-baked image" : "baked from the dump at deploy; re-bake: npm run rebake, not scheduled";
     return r.maxStalenessMinutes === undefined ? `unbounded: no maxStalenessMinutes (${source})` : `≤ ${r.maxStalenessMinutes} min (${source})`;
 }
 

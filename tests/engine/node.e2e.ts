@@ -21,7 +21,6 @@ let project = "";
 let work = "";
 let env: NodeJS.ProcessEnv = {};
 let kubeconfig = "";
-let masterDump = ""; // the dump Job's output, copied out of the claim (4b), baked in 4c
 
 const cli = (args: string[]) => run(path.join(REPO, "node_modules/.bin/ts-node"), ["-T", path.join(REPO, "scripts/stack.ts"), ...args], { cwd: project, env });
 // The engine as npm run up runs it: KUBECONFIG names the node (the provider records it).
@@ -103,6 +102,11 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         // The repository's own stack file, unmodified, in an overlay: the test's state never touches the repo.
         const o = overlay("dbplace-node-e2e-", [path.join(REPO, "stacks", `Pulumi.${STACK}.yaml`)]);
         ({ work, project } = o);
+        // One turn of the bake loop a minute, so 4c sees the CronJob (not a command) carry a write to the replicas.
+        const file = path.join(project, "stacks", `Pulumi.${STACK}.yaml`);
+        const yaml = fs.readFileSync(file, "utf8");
+        assert.match(yaml, /schedule: "\*\/5 \* \* \* \*"/, "the stack's bake loop schedule");
+        fs.writeFileSync(file, yaml.replace('schedule: "*/5 * * * *"', 'schedule: "* * * * *"'));
         env = { ...process.env, PULUMI_BACKEND_URL: o.backend, DBPLACE_PROJECT_DIR: project };
         delete env.KUBECONFIG; // npm run up must find the node by itself
         ok(kubectl(["create", "namespace", CLIENT_NS]), "client namespace");
@@ -123,7 +127,7 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         }
     });
 
-    it("1. npm run up -- cluster: the StatefulSet primary and the baked replicas run and are Ready", function () {
+    it("1. npm run up -- cluster, no image anywhere: the primary runs, the first bake Job bakes it in the cluster, the replicas are Ready", function () {
         const r = ok(cli(["up", STACK]), "npm run up -- cluster");
         assert.match(r.stderr, /cluster: the project's node/, "npm run up used the node's kubeconfig");
         app = outputs().app;
@@ -133,6 +137,10 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         assert.equal(sts[0].status.readyReplicas, 1, "the primary pod is Ready");
         const [deploy] = kjson(["-n", NS, "get", "deployment", "-l", "app.kubernetes.io/component=baked-replica"]).items;
         assert.equal(deploy.status.readyReplicas, 2, "both baked replicas are Ready");
+        assert.equal(deploy.spec.template.spec.containers[0].image, "10.244.0.1:5000/dbplace/app-baked:current", "from the tag the loop moves");
+        const first = kjson(["-n", NS, "get", "job", "app-bake-first"]);
+        assert.equal(first.status.succeeded, 1, "the first bake ran in the cluster before the replicas");
+        assert.match(ok(kubectl(["-n", NS, "logs", "job/app-bake-first", "-c", "bake"]), "first bake log").stdout, /loop: pushed 10\.244\.0\.1:5000\/dbplace\/app-baked@sha256:[0-9a-f]{64}/);
         const pods = kjson(["-n", NS, "get", "pods", "-l", "app.kubernetes.io/component=baked-replica"]).items;
         for (const p of pods) {
             assert.deepEqual((p.spec.volumes ?? []).filter((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim), [], `${p.metadata.name} has no claim`);
@@ -157,12 +165,12 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         assert.match(r.out, /timeout expired|could not connect|Connection refused|timed out/i);
     });
 
-    it("3. the baked replicas serve the baked data through -ro over verified TLS, read-only", function () {
+    it("3. the baked replicas serve the primary's baked data through -ro over verified TLS, read-only", function () {
         assert.match(app.readConnectionSecret, /sslmode=verify-full/, "the read string verifies the server");
         assert.match(app.caCert ?? "", /^-----BEGIN CERTIFICATE-----/, "against the contract's CA");
-        const r = psqlPod(CLIENT_NS, "reader", app.readConnectionSecret, "SELECT count(*) FROM products", app.caCert);
+        const r = psqlPod(CLIENT_NS, "reader", app.readConnectionSecret, "SELECT current_database() || ':' || current_setting('transaction_read_only')", app.caCert);
         assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stdout, "2000", "the seed dump's 2000 products");
+        assert.equal(r.stdout, "app:on", "the application database, read-only");
         const w = psqlPod(CLIENT_NS, "reader-write", app.readConnectionSecret, "CREATE TABLE nope (id int)", app.caCert);
         assert.notEqual(w.code, 0, "a write on a replica fails");
         assert.match(w.out, /read-only|permission denied/);
@@ -192,7 +200,7 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
                 securityContext: { runAsNonRoot: true, runAsUser: 100, runAsGroup: 102, seccompProfile: { type: "RuntimeDefault" } },
                 containers: [{
                     name: "check", image: "dbplace/postgres:15", imagePullPolicy: "Never",
-                    command: ["sh", "-c", "pg_restore --list /dumps/latest.dump | grep 'TABLE DATA' && echo ---dump--- && base64 -w0 /dumps/latest.dump"],
+                    command: ["sh", "-c", "pg_restore --list /dumps/latest.dump | grep 'TABLE DATA'"],
                     volumeMounts: [{ name: "dumps", mountPath: "/dumps", readOnly: true }],
                     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
                 }],
@@ -202,22 +210,20 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         ok(kubectl(["apply", "-f", "-"], JSON.stringify(check)), "dump-check pod");
         try {
             ok(kubectl(["-n", NS, "wait", "pod/dump-check", "--for=jsonpath={.status.phase}=Succeeded", "--timeout=120s"]), "pg_restore --list succeeds");
-            const [toc, b64] = ok(kubectl(["-n", NS, "logs", "dump-check"]), "logs").stdout.split("---dump---\n");
+            const toc = ok(kubectl(["-n", NS, "logs", "dump-check"]), "logs").stdout;
             assert.match(toc, /TABLE DATA public e2e_writes /, `the dump holds the rows written through -rw:\n${toc}`);
-            masterDump = path.join(work, "master.dump");
-            fs.writeFileSync(masterDump, Buffer.from(b64.trim(), "base64"));
         } finally {
             // Even a finished pod holds the claim (pvc-protection): npm run down would wait on it.
             kubectl(["-n", NS, "delete", "pod/dump-check", "job/e2e-dump"]);
         }
     });
 
-    it("4c. that dump bakes at npm run up and the replicas roll to it under a reader pod (failed reads reported)", function () {
-        assert.ok(masterDump, "4b copied the master's dump out");
-        const file = path.join(project, "stacks", `Pulumi.${STACK}.yaml`);
+    it("4c. the loop: a primary write reaches every replica after one turn of the CronJob, no command run; reads go on through the roll", function () {
+        const annotation = () => kjson(["-n", NS, "get", "deployment", "app-baked"]).spec.template.metadata.annotations?.["dbplace.io/baked-digest"];
+        const before = annotation();
         // A client-side reader through -ro every 100 ms for a fixed time; failures count once it has read.
         clientPod(CLIENT_NS, "roll-reader", app.readConnectionSecret, app.caCert, [
-            "ok=0; fail=0; end=$(( $(date +%s) + 100 ))",
+            "ok=0; fail=0; end=$(( $(date +%s) + 170 ))",
             "while [ $(date +%s) -lt $end ]; do",
             "  if psql -XAtq \"$URI\" -c 'SELECT 1' >/dev/null 2>&1; then [ $ok -eq 0 ] && echo reading; ok=$((ok + 1));",
             "  elif [ $ok -gt 0 ]; then fail=$((fail + 1)); fi",
@@ -229,21 +235,62 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
             assert.ok(Date.now() < until, "the reader never read");
             sleep(500);
         }
-        const before = kjson(["-n", NS, "get", "deployment", "-l", "app.kubernetes.io/component=baked-replica"]).items[0].spec.template.spec.containers[0].image;
-        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("dump: stacks/seed/app.dump", `dump: ${masterDump}`));
-        ok(cli(["up", STACK]), "npm run up (re-bake from the master's dump)");
-        const after = kjson(["-n", NS, "get", "deployment", "-l", "app.kubernetes.io/component=baked-replica"]).items[0].spec.template.spec.containers[0].image;
-        assert.notEqual(after, before, "a new image, by digest");
-        const reader = finished(CLIENT_NS, "roll-reader", 150);
+        const mark = `m${Date.now()}`;
+        const w = psqlPod(CLIENT_NS, "writer", app.connectionSecret, `CREATE TABLE IF NOT EXISTS loop_marks (v text); INSERT INTO loop_marks VALUES ('${mark}'); SELECT 1`, app.caCert);
+        assert.equal(w.code, 0, w.stderr);
+        const written = Date.now();
+        // A bake Job that started after the write holds it; wait for one to succeed, then for its roll.
+        type JobItem = { metadata: { name: string }; status: { startTime?: string; completionTime?: string; succeeded?: number } };
+        let job: JobItem | undefined;
+        for (const until = Date.now() + 180000; !job; sleep(2000)) {
+            assert.ok(Date.now() < until, "no bake Job started after the write succeeded within 3 minutes");
+            job = (kjson(["-n", NS, "get", "jobs", "-l", "app.kubernetes.io/component=bake"]).items as JobItem[])
+                .find((j) => j.status.succeeded === 1 && Date.parse(j.status.startTime ?? "") >= written - 1000);
+        }
+        assert.notEqual(annotation(), before, "the Job rolled the Deployment to a new bake");
+        ok(kubectl(["-n", NS, "rollout", "status", "deployment/app-baked", "--timeout=180s"]), "the roll completes");
+        const rolled = Date.now();
+        const bakeLog = ok(kubectl(["-n", NS, "logs", `job/${job.metadata.name}`, "-c", "bake"]), "bake log").stdout;
+        const took = /in ([0-9.]+) s \(restore ([0-9.]+) s/.exec(bakeLog);
+        // Every replica pod, each asked directly on its own IP (not through the Service, which picks one).
+        const pods = kjson(["-n", NS, "get", "pods", "-l", "app.kubernetes.io/component=baked-replica", "--field-selector=status.phase=Running"]).items
+            .filter((p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp);
+        assert.equal(pods.length, 2, "two replicas after the roll");
+        for (const p of pods) {
+            const uri = app.readConnectionSecret.replace(/@[^:/]+:/, `@${p.status.podIP}:`).replace("sslmode=verify-full", "sslmode=verify-ca");
+            const r = psqlPod(CLIENT_NS, "reader", uri, `SELECT v FROM loop_marks WHERE v = '${mark}'`, app.caCert);
+            assert.equal(r.stdout, mark, `${p.metadata.name} serves the write: ${r.stderr}`);
+        }
+        console.log(`      write → every replica serves it: ${((rolled - written) / 1000).toFixed(0)} s (waits for the next minute's CronJob run; ` +
+            `Job ${job.metadata.name} ran ${((Date.parse(job.status.completionTime!) - Date.parse(job.status.startTime!)) / 1000).toFixed(0)} s, bake ${took?.[1] ?? "?"} s, restore ${took?.[2] ?? "?"} s; roll ${((rolled - Date.parse(job.status.completionTime!)) / 1000).toFixed(0)} s)`);
+        // Later steps compare the stack with Pulumi's state; no further bake may roll under them.
+        ok(kubectl(["-n", NS, "patch", "cronjob", "app-rebake", "-p", '{"spec":{"suspend":true}}']), "suspend the loop");
+        const reader = finished(CLIENT_NS, "roll-reader", 200);
         const counts = /ok=(\d+) fail=(\d+)/.exec(reader.out);
         assert.ok(counts, reader.out);
-        // Reported, not asserted: on this node a few reads fail while new replica pods join (3 of 737 and 5 of 712
-        // in two runs). On docker the same roll loses none (docker.e2e.ts asserts 0), so the likely cause
-        // is kube-router programming a new pod's NetworkPolicy allowance after the pod is Ready; see #12.
-        console.log(`      reader loop during the roll: ${counts[1]} reads, ${counts[2]} failed`);
+        // Reported, not asserted: see README "Real node" for what is known about reads lost while a pod joins.
+        console.log(`      reader loop during the loop's rolls: ${counts[1]} reads, ${counts[2]} failed`);
         assert.ok(Number(counts[1]) > 100, "the reader kept reading through the roll");
-        const rows = psqlPod(CLIENT_NS, "reader", app.readConnectionSecret, "SELECT count(*) FROM e2e_writes", app.caCert);
-        assert.equal(rows.stdout, "1", `the replicas serve the master's data now: ${rows.stderr}`);
+    });
+
+    it("4d. a bake that cannot push fails its Job with a clear message and leaves the replicas on their image", function () {
+        const deploy = () => kjson(["-n", NS, "get", "deployment", "app-baked"]);
+        const before = deploy();
+        // The loop's own Job, pointed at a port of the node's bridge where nothing listens.
+        const cron = kjson(["-n", NS, "get", "cronjob", "app-rebake"]);
+        const template = cron.spec.jobTemplate.spec.template;
+        for (const c of template.spec.containers) {
+            for (const e of c.env) if (e.name === "DBPLACE_REPOSITORY") e.value = "10.244.0.1:5999/dbplace/app-baked";
+        }
+        const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "e2e-bake-fails", namespace: NS }, spec: { backoffLimit: 0, template } };
+        ok(kubectl(["apply", "-f", "-"], JSON.stringify(job)), "the failing bake Job");
+        ok(kubectl(["-n", NS, "wait", "job/e2e-bake-fails", "--for=condition=Failed", "--timeout=300s"]), "the Job fails");
+        const log = kubectl(["-n", NS, "logs", "job/e2e-bake-fails", "-c", "bake"]).out;
+        assert.match(log, /loop: Cannot push 10\.244\.0\.1:5999\/dbplace\/app-baked:[0-9a-f]{16}: .*nothing was restored or pushed/, log);
+        const after = deploy();
+        assert.deepEqual(after.spec.template, before.spec.template, "the replicas' pod template is untouched");
+        assert.equal(after.status.readyReplicas, 2, "both replicas still Ready");
+        kubectl(["-n", NS, "delete", "job/e2e-bake-fails"]);
     });
 
     it("5. a second npm run up changes nothing", function () {

@@ -52,10 +52,10 @@ describe("npm run up: what a stack needs, from its validated config", () => {
         assert.deepEqual(needs.plugins, ["pulumi-resource-random", "pulumi-resource-docker"]);
     });
 
-    it("the cluster stack needs dockerd to bake its dump, the local registry it pushes to, the ambient cluster and the kubernetes provider", () => {
+    it("the cluster stack bakes in the cluster: it needs the ambient cluster and the kubernetes provider, no dockerd or local registry", () => {
         const needs = deployNeeds("cluster", loadStackConfig("cluster"), "dbplace");
-        assert.equal(needs.docker, true);
-        assert.equal(needs.localRegistryPort, 5000);
+        assert.equal(needs.docker, false);
+        assert.equal(needs.localRegistryPort, undefined);
         assert.equal(needs.ambientCluster, true);
         assert.ok(needs.plugins.includes("pulumi-resource-kubernetes"));
     });

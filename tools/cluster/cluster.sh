@@ -46,7 +46,9 @@ IMG_PAUSE=docker.io/dbplace/pause:3.10
 IMG_COREDNS=docker.io/dbplace/coredns:$COREDNS_VERSION
 IMG_LOCAL_PATH=docker.io/dbplace/local-path-provisioner:$LOCAL_PATH_VERSION
 IMG_HELPER=docker.io/dbplace/postgres:15
-PROJECT_IMAGES=(dbplace/postgres:15 dbplace/postgres-exporter:0.17.1)
+PROJECT_IMAGES=(dbplace/postgres:15 dbplace/postgres-exporter:0.17.1 dbplace/baker:15)
+# The node's own registry, on the bridge: pods (the in-cluster bake loop) push to it, the kubelet pulls from it.
+NODE_REGISTRY="$NODE_IP:5000"
 
 # shellcheck source=pki.sh
 source "$HERE/pki.sh"
@@ -73,16 +75,17 @@ need() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
   fi
   local b want=()
-  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd coredns local-path-provisioner kube-router; do
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd coredns local-path-provisioner kube-router registry; do
     [ -x "$BIN/$b" ] || want+=("$b")
   done
   if [ ${#want[@]} -gt 0 ]; then
     log "building ${want[*]} (tools/toolchain/build.sh)"
-    "$REPO/tools/toolchain/build.sh" --only kube,etcd,coredns,local-path-provisioner,kube-router >&2
+    "$REPO/tools/toolchain/build.sh" --only kube,etcd,coredns,local-path-provisioner,kube-router,registry >&2
   fi
   [ -f /proc/sys/net/bridge/bridge-nf-call-iptables ] || die "the br_netfilter kernel module is not loaded (modprobe br_netfilter)"
   "$REPO/tools/docker/ensure-dockerd.sh" >&2
   "$REPO/tools/docker/base-image.sh" >&2
+  "$REPO/tools/docker/baker-image.sh" >&2
 }
 
 # start_bg NAME CMD…: a daemon in its own session, logging to $LOGS/NAME.log, pid in $RUNDIR/NAME.pid.
@@ -153,6 +156,13 @@ server = "http://127.0.0.1:5000"
 [host."http://127.0.0.1:5000"]
   capabilities = ["pull", "resolve"]
 EOF
+  mkdir -p "$DIR/containerd/certs.d/$NODE_REGISTRY"
+  cat > "$DIR/containerd/certs.d/$NODE_REGISTRY/hosts.toml" <<EOF
+# The node's registry (registry_up) speaks plain HTTP on the node's bridge.
+server = "http://$NODE_REGISTRY"
+[host."http://$NODE_REGISTRY"]
+  capabilities = ["pull", "resolve"]
+EOF
   cat > "$DIR/containerd/config.toml" <<EOF
 version = 2
 root = "$DIR/containerd/root"
@@ -210,6 +220,23 @@ cmd_images() {
     docker save "$i" | ctr_ images import - >/dev/null
   done
   log "imported ${PROJECT_IMAGES[*]}"
+}
+
+# An OCI registry (the one npm run registry runs) on $NODE_REGISTRY, with its storage in the node's state:
+# what the cluster's bake Jobs push and its replicas pull; gone with the node.
+registry_up() {
+  mkdir -p "$DIR/registry/data"
+  cat > "$DIR/registry/config.yml" <<EOF
+version: 0.1
+log: {level: warn}
+storage:
+  filesystem: {rootdirectory: $DIR/registry/data}
+  delete: {enabled: true}
+http:
+  addr: $NODE_REGISTRY
+EOF
+  start_bg registry "$BIN/registry" serve "$DIR/registry/config.yml"
+  wait_for "registry on $NODE_REGISTRY" 20 curl -fsS -o /dev/null "http://$NODE_REGISTRY/v2/"
 }
 
 control_plane_up() {
@@ -330,6 +357,7 @@ cmd_start() {
   mkdir -p "$DIR" "$LOGS" "$RUNDIR" "$VOLUMES"
   pki_make
   network_up
+  registry_up
   containerd_up
   node_images
   cmd_images
@@ -373,7 +401,7 @@ cmd_stop() {
   fi
   pkill -9 -f "containerd-shim-runc-v2 -namespace k8s.io -address $SOCK" 2>/dev/null || true
   local c
-  for c in kube-scheduler kube-controller-manager kube-apiserver etcd containerd; do stop_pid "$c"; done
+  for c in kube-scheduler kube-controller-manager kube-apiserver etcd containerd registry; do stop_pid "$c"; done
   # Mounts under the node's directories (pod volumes, container root filesystems, network namespaces).
   local m
   for m in $(awk -v d="$DIR" -v r="$RUNDIR" '$2 ~ "^"d || $2 ~ "^"r {print $2}' /proc/mounts | sort -r); do

@@ -58,6 +58,9 @@ function pods(w: Workload, database: DatabaseSpec): Pod[] {
     }));
 }
 
+/** When the bake loop's CronJob last ran (unix seconds). */
+const LOOP_SCHEDULED = 1_795_000_000;
+
 /** The connections series a scenario raises: a client backend on the application database. */
 function isClientSeries(s: { name: string; labels: Record<string, string> }, spec: DatabaseSpec): boolean {
     return s.name === "mysql_global_status_threads_connected" ||
@@ -105,6 +108,15 @@ export function healthyWorld(ws: Workload[], specOf: (w: Workload) => DatabaseSp
         out.push({ name: "kubelet_volume_stats_capacity_bytes", labels, values: flat(10 * GiB), claim: c.name, database });
         // 20 % free: close to the 15 % threshold, still quiet.
         out.push({ name: "kubelet_volume_stats_available_bytes", labels, values: flat(2 * GiB), claim: c.name, database });
+    }
+    // kube-state-metrics (kube-prometheus-stack's ServiceMonitor, honorLabels) for the in-cluster bake loop's
+    // CronJob (k8s.io/kube-state-metrics internal/store/cronjob.go): its last run succeeded 20 s after it was scheduled.
+    for (const w of ws.filter((x) => x.component === "baked-replica")) {
+        const database = specOf(w);
+        if (database.replicas.source !== "loop") continue;
+        const labels = { namespace: w.namespace, cronjob: `${database.name}-rebake`, job: "kube-state-metrics", instance: "10.244.0.250:8080", service: "kube-prometheus-stack-kube-state-metrics" };
+        out.push({ name: "kube_cronjob_status_last_schedule_time", labels, values: flat(LOOP_SCHEDULED), database });
+        out.push({ name: "kube_cronjob_status_last_successful_time", labels, values: flat(LOOP_SCHEDULED + 20), database });
     }
     return out;
 }
@@ -173,6 +185,13 @@ export function scenarios(rule: RenderedPrometheusRule, world: Series[]): Scenar
                 out.push({ ...base, title: `${spec.name}: baked replicas serve data older than maxStalenessMinutes`, firing: {},
                     series: edit((s) => mine(s) && s.name === "dbplace_baked_data_age_seconds", () => rising(stalenessSeconds(spec) - 60, 30)) });
                 break;
+            case "BakeLoopFailing": {
+                const success = (x: Series) => x.database.name === spec.name && x.name === "kube_cronjob_status_last_successful_time";
+                out.push({ ...base, title: `${spec.name}: the bake loop's last scheduled run failed (the one before succeeded)`, firing: {},
+                    series: edit(success, () => flat(LOOP_SCHEDULED - 300)) });
+                out.push({ ...base, title: `${spec.name}: the bake loop has never succeeded`, firing: {}, series: edit(success, () => undefined) });
+                break;
+            }
             default:
                 throw new Error(`${rule.resource}: no scenario makes alert ${alert} fire; add one here`);
         }

@@ -1,0 +1,107 @@
+// The in-cluster turn of the re-bake loop: bake the dump the Job's first container wrote with the
+// daemonless baker (the code `npm run bake` runs), push REPO:<digest> and REPO:current, then roll the
+// replicas by stamping the new digest on their Deployment's pod template. The Deployment follows
+// REPO:current with imagePullPolicy Always, so Pulumi's inputs never change and a later `pulumi up`
+// neither undoes a newer bake nor shows a diff. Any failure exits non-zero before the roll: the running
+// replicas keep their image and the next scheduled run tries again.
+import * as fs from "fs";
+import * as https from "https";
+import { bakeDaemonless } from "./daemonless";
+import { BakeError } from "./types";
+
+/** Pod-template annotations the loop writes: which bake the replicas run. */
+export const LOOP_ANNOTATIONS = {
+    digest: "dbplace.io/baked-digest",
+    image: "dbplace.io/baked-image",
+} as const;
+/** The tag the replicas' Deployment follows; the loop moves it to each new bake. */
+export const CURRENT_TAG = "current";
+
+export interface LoopJobConfig {
+    dump: string;
+    repository: string;
+    database: string;
+    majorVersion: string;
+    baseImage: string;
+    readerVerifier: string;
+    source: string;
+    /** namespace/name of the Deployment to roll; empty: push only (the first bake, before the Deployment exists). */
+    deployment?: { namespace: string; name: string };
+    workDir: string;
+}
+
+const REQUIRED = ["DBPLACE_DUMP", "DBPLACE_REPOSITORY", "DBPLACE_DATABASE", "DBPLACE_PG_MAJOR", "DBPLACE_BASE"] as const;
+
+/** The Job's environment, checked: a missing variable is a template bug, named in the Job's log. */
+export function loopJobConfig(env: NodeJS.ProcessEnv): LoopJobConfig {
+    const missing = REQUIRED.filter((k) => !env[k]);
+    if (missing.length > 0) throw new BakeError("invalid-spec", `the bake Job is missing ${missing.join(", ")} in its environment.`);
+    const dep = env.DBPLACE_DEPLOYMENT ?? "";
+    if (dep && !/^[a-z0-9-]+\/[a-z0-9-]+$/.test(dep)) throw new BakeError("invalid-spec", `DBPLACE_DEPLOYMENT must be namespace/name, got "${dep}".`);
+    const [namespace, name] = dep.split("/");
+    return {
+        dump: env.DBPLACE_DUMP!, repository: env.DBPLACE_REPOSITORY!, database: env.DBPLACE_DATABASE!, majorVersion: env.DBPLACE_PG_MAJOR!,
+        baseImage: env.DBPLACE_BASE!, readerVerifier: env.DBPLACE_READER_VERIFIER ?? "", source: env.DBPLACE_SOURCE ?? "",
+        deployment: dep ? { namespace, name } : undefined, workDir: env.DBPLACE_WORK ?? "/work",
+    };
+}
+
+/** The strategic-merge patch that rolls the Deployment to a bake: only the pod template's annotations change. */
+export function rollPatch(digest: string, ref: string): string {
+    return JSON.stringify({ spec: { template: { metadata: { annotations: { [LOOP_ANNOTATIONS.digest]: digest, [LOOP_ANNOTATIONS.image]: ref } } } } });
+}
+
+const SA = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/** PATCH the Deployment through the API server with the pod's own ServiceAccount (allowed: get/patch on that one Deployment). */
+export function patchDeployment(namespace: string, name: string, body: string, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number; text: string }> {
+    const host = env.KUBERNETES_SERVICE_HOST;
+    const port = env.KUBERNETES_SERVICE_PORT ?? "443";
+    if (!host) return Promise.reject(new BakeError("roll", "not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is unset); cannot roll the replicas."));
+    const token = fs.readFileSync(`${SA}/token`, "utf8").trim();
+    return new Promise((resolve, reject) => {
+        const req = https.request({
+            host, port: Number(port), method: "PATCH", ca: fs.readFileSync(`${SA}/ca.crt`),
+            path: `/apis/apps/v1/namespaces/${namespace}/deployments/${name}?fieldManager=dbplace-bake-loop`,
+            headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/strategic-merge-patch+json", "Content-Length": Buffer.byteLength(body) },
+            timeout: 30000,
+        }, (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (c: string) => (text += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on("timeout", () => req.destroy(new Error("API server did not answer in 30 s")));
+        req.on("error", reject);
+        req.end(body);
+    });
+}
+
+export async function runLoopJob(c: LoopJobConfig, say: (l: string) => void = (l) => console.log(l)): Promise<{ ref: string; digest: string; rolled: boolean }> {
+    const size = fs.statSync(c.dump).size;
+    say(`loop: baking ${c.dump} (${(size / 1e6).toFixed(1)} MB) into ${c.repository}`);
+    const r = await bakeDaemonless({
+        engine: "postgres", majorVersion: c.majorVersion, baseImage: c.baseImage, database: c.database, dump: c.dump, source: c.source,
+        readerVerifier: c.readerVerifier || undefined, image: c.repository, output: "push", alsoTag: [CURRENT_TAG],
+        cacheDir: `${c.workDir}/cache`, onProgress: say,
+    });
+    say(`loop: pushed ${r.ref} and ${c.repository}:${CURRENT_TAG}`);
+    if (!c.deployment) return { ref: r.ref, digest: r.digest, rolled: false };
+    const p = await patchDeployment(c.deployment.namespace, c.deployment.name, rollPatch(r.digest, r.ref));
+    // The first bake runs before its Deployment exists; the Deployment then starts from :current.
+    if (p.status === 404) {
+        say(`loop: no Deployment ${c.deployment.namespace}/${c.deployment.name} yet; it will start from ${c.repository}:${CURRENT_TAG}`);
+        return { ref: r.ref, digest: r.digest, rolled: false };
+    }
+    if (p.status < 200 || p.status >= 300)
+        throw new BakeError("roll", `the image was pushed, but rolling ${c.deployment.namespace}/${c.deployment.name} failed (HTTP ${p.status}): ${p.text.slice(0, 300)}`);
+    say(`loop: rolling ${c.deployment.namespace}/${c.deployment.name} to ${r.ref}`);
+    return { ref: r.ref, digest: r.digest, rolled: true };
+}
+
+if (require.main === module) {
+    runLoopJob(loopJobConfig(process.env)).catch((e: Error) => {
+        console.error(`loop: ${e.message}`);
+        process.exit(1);
+    });
+}

@@ -1,0 +1,119 @@
+import * as assert from "node:assert/strict";
+import { CURRENT_TAG, LOOP_ANNOTATIONS, loopJobConfig, rollPatch } from "../../components/bake/loop-job";
+import { loopDumpScript } from "../../components/cluster/bake-loop";
+import { resolveStack } from "../../components/config";
+import { runProgram } from "../../lib/mock-runner";
+import { program } from "../../program";
+import { expectConfigError, inventory, one } from "../helpers/resources";
+
+const run = (config: Record<string, unknown>) => runProgram({ stack: "test", config, program });
+const REPO = "registry.example.com/team/app-baked";
+const loop = { cloud: "local", placement: "cluster", engineVersion: "15", image: "dbplace/postgres:15", replicas: { kind: "baked", count: 2, repository: REPO, schedule: "*/5 * * * *" } };
+const JOB = "kubernetes:batch/v1:Job";
+const CRON = "kubernetes:batch/v1:CronJob";
+const DEPLOY = "kubernetes:apps/v1:Deployment";
+
+describe("cluster: the re-bake loop in the cluster (replicas.repository without dump or image)", () => {
+    it("resolves where the images come from once, in the spec", () => {
+        const table: [Record<string, unknown>, string | undefined][] = [
+            [{ kind: "baked", repository: REPO }, "loop"],
+            [{ kind: "baked", dump: "stacks/seed/app.dump", repository: REPO }, "dump"],
+            [{ kind: "baked", image: `${REPO}:seed` }, "image"],
+            [{ kind: "streaming" }, undefined],
+        ];
+        for (const [replicas, source] of table) {
+            const spec = resolveStack({ cloud: "local", placement: "cluster", replicas }).databases[0];
+            assert.equal(spec.replicas.source, source, JSON.stringify(replicas));
+            assert.equal(spec.replicas.bakerImage, source === "loop" ? "dbplace/baker:17" : undefined);
+        }
+        assert.equal(resolveStack({ cloud: "local", placement: "docker", replicas: { kind: "baked" } }).databases[0].replicas.source, "empty");
+    });
+
+    it("registers the baker's account, a role on the one Deployment, the first bake Job and the CronJob", async () => {
+        const r = await run(loop);
+        const inv = inventory(r);
+        assert.deepEqual(inv["kubernetes:core/v1:ServiceAccount"]?.filter((n) => n.includes("baker")), ["app-baked-baker"]);
+        assert.deepEqual(inv["kubernetes:rbac.authorization.k8s.io/v1:Role"], ["app-baked-baker"]);
+        assert.deepEqual(inv["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"], ["app-baked-baker"]);
+        assert.deepEqual(inv[JOB], ["app-baked-bake-first"]);
+        assert.deepEqual(inv[CRON], ["app-baked-rebake", "app-dump"]);
+        const role = one(r, "kubernetes:rbac.authorization.k8s.io/v1:Role", "app-baked-baker");
+        assert.deepEqual(role.inputs.rules, [{ apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["app-baked"], verbs: ["get", "patch"] }]);
+        assert.ok(!r.resources.some((x) => x.type.startsWith("docker:")), "nothing is baked with docker at deploy time");
+    });
+
+    it("the replicas follow <repository>:current, always pulled, created only after the first bake", async () => {
+        const r = await run(loop);
+        const deploy = one(r, DEPLOY, "app-baked-deploy");
+        const db = deploy.inputs.spec.template.spec.containers[0];
+        assert.equal(db.image, `${REPO}:${CURRENT_TAG}`);
+        assert.equal(db.imagePullPolicy, "Always");
+        assert.ok(deploy.dependsOn.includes("app-baked-bake-first"), `the Deployment waits for the first bake: ${deploy.dependsOn}`);
+        assert.ok(one(r, JOB, "app-baked-bake-first").dependsOn.includes("app-server"), "the first bake waits for the primary");
+        // Pulumi never sets what the loop writes, so a later `pulumi up` neither undoes a bake nor shows a diff.
+        assert.ok(!JSON.stringify(deploy.inputs).includes(LOOP_ANNOTATIONS.digest));
+    });
+
+    it("dumps the primary as its owner and bakes under the restricted profile, with only the reader's verifier", async () => {
+        const r = await run(loop);
+        const cron = one(r, CRON, "app-baked-rebake");
+        assert.equal(cron.inputs.spec.schedule, "*/5 * * * *");
+        assert.equal(cron.inputs.spec.concurrencyPolicy, "Forbid");
+        const pod = cron.inputs.spec.jobTemplate.spec.template.spec;
+        assert.deepEqual(pod, one(r, JOB, "app-baked-bake-first").inputs.spec.template.spec, "the first bake and the loop run the same pod");
+        assert.equal(pod.serviceAccountName, "app-baker");
+        assert.equal(pod.securityContext.runAsNonRoot, true);
+        assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault");
+        for (const c of [...pod.initContainers, ...pod.containers]) {
+            assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] }, c.name);
+            assert.equal(c.securityContext.allowPrivilegeEscalation, false, c.name);
+        }
+        const [dump] = pod.initContainers;
+        assert.equal(dump.image, "dbplace/postgres:15");
+        const bake = pod.containers[0];
+        assert.equal(bake.image, "dbplace/baker:15");
+        const env = Object.fromEntries(bake.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+        assert.equal(env.DBPLACE_REPOSITORY, REPO);
+        assert.equal(env.DBPLACE_DEPLOYMENT, "db-app/app-baked");
+        assert.deepEqual(env.DBPLACE_READER_VERIFIER, { secretKeyRef: { name: "app-baker", key: "readerVerifier" } });
+        const secret = one(r, "kubernetes:core/v1:Secret", "app-baked-baker");
+        const verifier = secret.inputs.stringData.readerVerifier;
+        assert.match(verifier, /^SCRAM-SHA-256\$4096:[^$]+\$[^:]+:.+$/, "a verifier, never the reader's password");
+    });
+
+    it("alerts when the loop's last scheduled run has not succeeded", async () => {
+        const r = await run({ ...loop, cluster: { prometheusOperator: true } });
+        const rules = one(r, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "app-baked-alerts").inputs.spec.groups[0].rules;
+        const rule = rules.find((x: any) => x.alert === "BakeLoopFailing");
+        assert.ok(rule, rules.map((x: any) => x.alert).join());
+        assert.match(rule.expr, /kube_cronjob_status_last_schedule_time\{namespace="db-app", cronjob="app-rebake"\}/);
+    });
+
+    it("refuses what the loop cannot do, before any resource", async () => {
+        await expectConfigError(() => run({ ...loop, replicas: { ...loop.replicas, mode: "sidecar" } }), /replicas\.mode/, /cannot roll/);
+        await expectConfigError(() => run({ ...loop, replicas: { kind: "baked", repository: REPO, image: `${REPO}:x` } }), /replicas\.repository/, /replicas\.image/);
+        await expectConfigError(() => run({ ...loop, replicas: { kind: "baked", dump: "stacks/seed/app.dump", repository: REPO, bakerImage: "x/baker:1" } }), /replicas\.bakerImage/);
+        await expectConfigError(() => run({ cloud: "local", placement: "cluster", replicas: { kind: "baked" } }), /replicas\.kind/, /replicas\.repository/);
+    });
+});
+
+describe("the bake Job's own code (components/bake/loop-job.ts)", () => {
+    it("names every missing variable and a malformed Deployment", () => {
+        assert.throws(() => loopJobConfig({}), /DBPLACE_DUMP, DBPLACE_REPOSITORY, DBPLACE_DATABASE, DBPLACE_PG_MAJOR, DBPLACE_BASE/);
+        const ok = { DBPLACE_DUMP: "/w/d", DBPLACE_REPOSITORY: REPO, DBPLACE_DATABASE: "app", DBPLACE_PG_MAJOR: "15", DBPLACE_BASE: "oci:/b" };
+        assert.throws(() => loopJobConfig({ ...ok, DBPLACE_DEPLOYMENT: "app-baked" }), /namespace\/name/);
+        assert.deepEqual(loopJobConfig({ ...ok, DBPLACE_DEPLOYMENT: "db-app/app-baked" }).deployment, { namespace: "db-app", name: "app-baked" });
+    });
+
+    it("rolls by the pod template's annotations only", () => {
+        assert.deepEqual(JSON.parse(rollPatch("abc", `${REPO}@sha256:1`)), {
+            spec: { template: { metadata: { annotations: { [LOOP_ANNOTATIONS.digest]: "abc", [LOOP_ANNOTATIONS.image]: `${REPO}@sha256:1` } } } },
+        });
+    });
+
+    it("publishes the dump only once pg_dump finished (the bake never reads half a dump)", () => {
+        const s = loopDumpScript("/w/d");
+        assert.ok(s.indexOf('-f "/w/d.partial"') < s.indexOf('mv "/w/d.partial" "/w/d"'));
+        assert.match(s, /^set -eu/);
+    });
+});
