@@ -77,6 +77,15 @@ function chownTree(dir: string, uid: number, gid: number): void {
   }
 }
 
+function freeMegabytes(dir: string): string {
+  try {
+    const st = fs.statfsSync(dir);
+    return ((st.bavail * st.bsize) / 1e6).toFixed(0);
+  } catch {
+    return "?";
+  }
+}
+
 /** Keyed by the engine's release and the recipe: a cached cluster is only reused by the same initdb. */
 function initdbCacheName(version: string): string {
   return `dbplace-initdb-${version}-${crypto.createHash("sha256").update(RESTORE_SCRIPT).digest("hex").slice(0, 8)}`;
@@ -146,6 +155,11 @@ export async function bakeDaemonless(opts: DaemonlessBakeOptions): Promise<Daemo
     });
     out.done();
     if (r.code !== 0) {
+      if (/no space left on device/i.test(`${r.stderr}\n${out.errorText()}`)) {
+        throw new BakeError("disk-full", `Bake failed: the disk under ${workRoot} is full (${freeMegabytes(workRoot)} MB free there now; the restore of a ` +
+          `${((i?.sizeBytes ?? 0) / 1e6).toFixed(1)} MB dump needs several times that); free space there or set DBPLACE_BAKE_WORKDIR to a bigger disk; ` +
+          `nothing was ${output === "push" ? "pushed" : "written"}.`, r.stderr);
+      }
       const f = out.failure() ?? new BakeError("restore", `Bake failed: the restore exited with ${r.code} (${r.stderr.trim().split("\n").slice(-3).join(" | ")})`);
       throw new BakeError(f.code, `${f.message.replace(/\.$/, "")}; nothing was ${output === "push" ? "pushed" : "written"}.`, r.stderr);
     }

@@ -45,6 +45,11 @@ export class RestoreOutput {
   }
 
   /** The error the script reported last, as a BakeError with the right code. */
+  /** Every error line the script printed, for causes the last one does not name (a full disk under initdb). */
+  errorText(): string {
+    return this.errors.join("\n");
+  }
+
   failure(): BakeError | undefined {
     const msg = this.errors[this.errors.length - 1];
     if (msg === undefined) return undefined;

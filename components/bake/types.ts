@@ -81,7 +81,8 @@ export type BakeErrorCode =
   | "host-engine"
   | "baker"
   | "registry"
-  | "roll";
+  | "roll"
+  | "disk-full";
 
 /** Every failure the library reports on purpose: message is a sentence a user can act on. */
 export class BakeError extends Error {

@@ -227,6 +227,32 @@ describe("daemonless bake (no Docker daemon, host restore, registry push)", func
       assert.ok(!lines.some((l) => /restoring on this host/.test(l)), "the registry is checked before the restore");
       assert.ok(Date.now() - t < 30_000);
     });
+
+    it("a full disk under the work directory: named with its free space, nothing pushed, no server left running", async function () {
+      // A 24 MB tmpfs: the restore's data directory (~40 MB for this dump) cannot fit.
+      // Outside the test's private work directory: the restore runs as the host's postgres user.
+      const tiny = fs.mkdtempSync("/tmp/dbplace-e2e-tiny-");
+      fs.chmodSync(tiny, 0o755);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=24m,mode=1777", "tmpfs", tiny]);
+      const before = await tags();
+      const saved = process.env.DBPLACE_BAKE_WORKDIR;
+      process.env.DBPLACE_BAKE_WORKDIR = tiny;
+      try {
+        await assert.rejects(bakeDaemonless(spec(DUMP)), (e: Error) => {
+          assert.ok(e instanceof BakeError && e.code === "disk-full", `${e}`);
+          assert.match(e.message, new RegExp(`^Bake failed: the disk under ${tiny.replace(/[/.]/g, "\\$&")} is full \\(\\d+ MB free there now; .*DBPLACE_BAKE_WORKDIR.*; nothing was pushed\\.$`));
+          return true;
+        });
+      } finally {
+        if (saved === undefined) delete process.env.DBPLACE_BAKE_WORKDIR;
+        else process.env.DBPLACE_BAKE_WORKDIR = saved;
+        execFileSync("umount", [tiny]);
+        fs.rmdirSync(tiny);
+      }
+      assert.deepEqual(await tags(), before, "nothing may be pushed");
+      assert.deepEqual(await strays(), [], "the temporary server must be stopped");
+      assert.equal(await psql(reader(replica), "SELECT count(*) FROM dbplace.bake"), "1", "the running replica is untouched");
+    });
   });
 
   it("writes a docker archive the local engine loads (the docker placement's path), same data", async function () {
