@@ -64,7 +64,7 @@ export async function awsPreflight(specs: readonly DatabaseSpec[], project: stri
                 problems.push(`${key(spec, "network.existingSubnetIds")} lists ${subnet.id}, a public subnet (its route table sends 0.0.0.0/0 to an internet gateway); databases go in private subnets only.`);
             }
         }
-        if (bakedOnVms(spec)) {
+        if (spec.replicas.runsOn === "vms") {
             // Every bake is pulled whole by every replica instance; ECR serves layers from S3, so without a gateway endpoint
             // the reused VPC pays the NAT's per-GB charge on each re-bake. Source: Amazon ECR User Guide, "Amazon ECR interface
             // VPC endpoints" (the S3 gateway endpoint is required for layer downloads); Amazon VPC pricing (NAT data processing).
@@ -81,10 +81,6 @@ export async function awsPreflight(specs: readonly DatabaseSpec[], project: stri
         }
     }
     if (problems.length > 0) throw new ConfigError(problems);
-}
-
-function bakedOnVms(spec: DatabaseSpec): boolean {
-    return spec.replicas.kind === "baked" && spec.placement !== "cluster" && !spec.cluster.configured;
 }
 
 /** The subnet's own route table, or the VPC's main one when it has no explicit association. */

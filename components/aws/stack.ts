@@ -49,7 +49,7 @@ export function rememberAwsStack(specs: readonly DatabaseSpec[]): void {
 
 /** Whether the database needs an AWS network at all (an existing cluster brings its own). */
 export function usesAwsNetwork(spec: DatabaseSpec): boolean {
-    return spec.placement !== "cluster" || spec.cluster.create;
+    return spec.network.inStackNetwork;
 }
 
 export function networkKey(spec: DatabaseSpec): string {
@@ -59,9 +59,7 @@ export function networkKey(spec: DatabaseSpec): string {
 
 /** Private instances that install packages or pull images need egress; RDS alone needs none. */
 export function egressNeed(spec: DatabaseSpec): Egress {
-    const bakedOnVms = spec.replicas.kind === "baked" && spec.placement !== "cluster" && !spec.cluster.configured;
-    const compute = spec.placement === "vm" || spec.cluster.create || bakedOnVms;
-    return !compute ? "none" : spec.highAvailability ? "per-az" : "single";
+    return !spec.network.needsEgress ? "none" : spec.highAvailability ? "per-az" : "single";
 }
 
 /** The network the database lives in, created (or looked up) once per stack and network config. */

@@ -57,7 +57,7 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
         const parent = { parent: this };
         const password = readerPassword(args.masterPassword);
 
-        if (spec.cluster.configured) {
+        if (spec.replicas.runsOn === "cluster") {
             const gke = spec.cluster.create ? gcpGke(spec, this, name) : undefined;
             const registry = bakedRegistry(`${name}-registry`, { spec, pullers: gke ? [gke.nodeServiceAccountEmail] : [], dumpBucket: args.dumpBucket, parent: this });
             this.imageRef = bakedImage(`${name}-image`, { spec, registry, readerPassword: password, parent: this });

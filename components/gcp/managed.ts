@@ -142,7 +142,7 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
         new GcpMonitoring(`${name}-monitoring`, {
             spec,
             cloudSql: { primary: instanceId(this.instance), replicas: this.replicas.map(instanceId) },
-            bakedVms: spec.replicas.kind === "baked" && !spec.cluster.configured,
+            bakedVms: spec.replicas.runsOn === "vms",
         }, parent);
 
         this.registerOutputs({

@@ -46,7 +46,7 @@ function stackSpecs(run: GcpRun, spec: DatabaseSpec): readonly DatabaseSpec[] {
 
 /** Whether the database needs a GCP network at all (a configured cluster brings its own). */
 export function usesGcpNetwork(spec: DatabaseSpec): boolean {
-    return spec.placement !== "cluster" || spec.cluster.create;
+    return spec.network.inStackNetwork;
 }
 
 export function gcpNetworkKey(spec: DatabaseSpec): string {
@@ -56,7 +56,7 @@ export function gcpNetworkKey(spec: DatabaseSpec): string {
 
 /** VMs (database and baked-replica hosts) and created GKE nodes install packages or pull public images; Cloud SQL alone needs no egress. */
 export function needsNat(spec: DatabaseSpec): boolean {
-    return spec.placement === "vm" || spec.cluster.create || (spec.replicas.kind === "baked" && !spec.cluster.configured);
+    return spec.network.needsEgress;
 }
 
 /**

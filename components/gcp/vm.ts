@@ -162,7 +162,7 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
             this.readConnectionSecret = this.connectionSecret;
         }
 
-        new GcpMonitoring(`${name}-monitoring`, { spec, vm: { standbys: standbyCount > 0 }, bakedVms: spec.replicas.kind === "baked" && !spec.cluster.configured }, parent);
+        new GcpMonitoring(`${name}-monitoring`, { spec, vm: { standbys: standbyCount > 0 }, bakedVms: spec.replicas.runsOn === "vms" }, parent);
 
         this.registerOutputs({
             host: this.host,
