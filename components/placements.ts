@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { Cloud, Placement } from "./config/schema";
 import { ConfigError } from "./config/errors";
 import { descriptorOf, PLACEMENT_DESCRIPTORS } from "./descriptors";
@@ -30,12 +31,13 @@ export function assertImplemented(specs: readonly DatabaseSpec[]): void {
  * Checks that need a cloud's API (availability zones, existing subnets), per cloud. The program awaits
  * `preflight` after validation and before the first resource, so these fail like config errors do.
  */
-const PREFLIGHTS: Partial<Record<Cloud, (specs: readonly DatabaseSpec[]) => Promise<void>>> = {
-    aws: (specs) => aws().awsPreflight(specs),
+const PREFLIGHTS: Partial<Record<Cloud, (specs: readonly DatabaseSpec[], project: string) => Promise<void>>> = {
+    aws: (specs, project) => aws().awsPreflight(specs, project),
 };
 
-export async function preflight(specs: readonly DatabaseSpec[]): Promise<void> {
-    for (const cloud of new Set(specs.map((s) => s.cloud))) await PREFLIGHTS[cloud]?.(specs);
+/** `project`: the config namespace the specs were read from, which the errors name (default: the Pulumi project). */
+export async function preflight(specs: readonly DatabaseSpec[], project: string = pulumi.getProject()): Promise<void> {
+    for (const cloud of new Set(specs.map((s) => s.cloud))) await PREFLIGHTS[cloud]?.(specs, project);
 }
 
 /**
@@ -46,5 +48,5 @@ export async function preflight(specs: readonly DatabaseSpec[]): Promise<void> {
 export async function checkStack(specs: readonly DatabaseSpec[], project: string): Promise<void> {
     assertImplemented(specs);
     preflightBakes(specs, project);
-    await preflight(specs);
+    await preflight(specs, project);
 }

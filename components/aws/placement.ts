@@ -14,7 +14,7 @@ export const AWS_PLACEMENTS = [
         replicaSupport: { baked: "self", streaming: "self" },
         bakes: ["postgres"],
         cloudKeys: [],
-        factory: (): PlacementFactory => (name, spec, opts) => aws().awsClusterDatabase(name, spec, opts),
+        factory: (): PlacementFactory => (name, spec, opts, shared) => aws().awsClusterDatabase(name, spec, opts, shared.aws),
     }),
     describePlacement({
         cloud: "aws",
@@ -25,10 +25,8 @@ export const AWS_PLACEMENTS = [
         presets: { small: instance("t4g.small", 20, 100), medium: instance("m7g.large", 100, 400), large: instance("r7g.xlarge", 500, 1000) },
         bakes: ["postgres"],
         cloudKeys: [],
-        factory: (): PlacementFactory => (name, spec, opts) => {
-            const a = aws();
-            return new a.AwsVmDatabase(name, { spec, network: a.awsNetwork(spec), kubernetesProvider: a.awsKubernetesProvider(spec) }, opts);
-        },
+        factory: (): PlacementFactory => (name, spec, opts, { aws: shared }) =>
+            new (aws().AwsVmDatabase)(name, { spec, network: shared.network(spec), kubernetesProvider: shared.kubernetesProvider(spec) }, opts),
     }),
     describePlacement({
         cloud: "aws",
@@ -40,9 +38,7 @@ export const AWS_PLACEMENTS = [
         engineOverrides: { mysql: { small: instance("db.t4g.medium", 20, 300) } },
         bakes: ["postgres"],
         cloudKeys: ["masterPassword", "extendedSupport"],
-        factory: (): PlacementFactory => (name, spec, opts) => {
-            const a = aws();
-            return new a.AwsManagedDatabase(name, { spec, network: a.awsNetwork(spec), kubernetesProvider: a.awsKubernetesProvider(spec) }, opts);
-        },
+        factory: (): PlacementFactory => (name, spec, opts, { aws: shared }) =>
+            new (aws().AwsManagedDatabase)(name, { spec, network: shared.network(spec), kubernetesProvider: shared.kubernetesProvider(spec) }, opts),
     }),
 ] as const;

@@ -14,7 +14,7 @@ export const GCP_PLACEMENTS = [
         replicaSupport: { baked: "self", streaming: "self" },
         bakes: ["postgres"],
         cloudKeys: ["machineType"],
-        factory: (): PlacementFactory => (name, spec, opts) => new (gcp().GcpClusterDatabase)(name, { spec }, opts),
+        factory: (): PlacementFactory => (name, spec, opts, shared) => new (gcp().GcpClusterDatabase)(name, { spec, shared: shared.gcp }, opts),
     }),
     describePlacement({
         cloud: "gcp",
@@ -25,7 +25,7 @@ export const GCP_PLACEMENTS = [
         presets: { small: instance("e2-small", 20, 100), medium: instance("e2-standard-2", 100, 400), large: instance("n2-highmem-4", 500, 1000) },
         bakes: ["postgres"],
         cloudKeys: ["machineType"],
-        factory: (): PlacementFactory => (name, spec, opts) => new (gcp().GcpVmDatabase)(name, { spec }, opts),
+        factory: (): PlacementFactory => (name, spec, opts, shared) => new (gcp().GcpVmDatabase)(name, { spec, shared: shared.gcp }, opts),
     }),
     describePlacement({
         cloud: "gcp",
@@ -35,6 +35,6 @@ export const GCP_PLACEMENTS = [
         presets: { small: instance("db-custom-1-3840", 20, 200), medium: instance("db-custom-2-7680", 100, 800), large: instance("db-custom-4-26624", 500, 2000) },
         bakes: ["postgres"],
         cloudKeys: ["tier", "edition"],
-        factory: (): PlacementFactory => (name, spec, opts) => new (gcp().GcpManagedDatabase)(name, { spec }, opts),
+        factory: (): PlacementFactory => (name, spec, opts, shared) => new (gcp().GcpManagedDatabase)(name, { spec, shared: shared.gcp }, opts),
     }),
 ] as const;
