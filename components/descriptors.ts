@@ -19,5 +19,5 @@ export function descriptorOf(cloud: Descriptor["cloud"], placement: Descriptor["
 
 /** The placements of `cloud` that take `key` of the cloud's own config block (`gcp.tier`, `aws.masterPassword`…). */
 export function placementsTaking(cloud: Descriptor["cloud"], key: string): Descriptor["placement"][] {
-    return PLACEMENT_DESCRIPTORS.filter((d) => d.cloud === cloud && (d.cloudKeys as readonly string[]).includes(key)).map((d) => d.placement);
+    return PLACEMENT_DESCRIPTORS.filter((d) => d.cloud === cloud && (d.cloudKeys ?? []).includes(key)).map((d) => d.placement);
 }

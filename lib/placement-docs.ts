@@ -17,7 +17,7 @@ export function renderPlacementMatrix(): string {
     const rows = PLACEMENT_DESCRIPTORS.map((d) => {
         const small = sizePreset(d.cloud, d.placement, "small");
         const preset = small.kind === "instance" ? `\`${small.instanceType}\`` : `${small.cpuRequest} CPU, ${small.memoryRequest}`;
-        const keys = d.cloudKeys.length ? d.cloudKeys.map((k) => `\`${d.cloud}.${k}\``).join(", ") : "—";
+        const keys = d.cloudKeys?.length ? d.cloudKeys.map((k) => `\`${d.cloud}.${k}\``).join(", ") : "—";
         return `| ${d.cloud} | ${d.placement} | ${d.runsOn} | ${replicas(d.replicaSupport)} | ${d.bakes.join(", ")} | ${preset} | ${keys} |`;
     });
     return [

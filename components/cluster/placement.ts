@@ -1,5 +1,5 @@
 import type { PlacementFactory } from "../contract";
-import { describePlacement } from "../config/descriptor";
+import { describePlacement, IN_CLUSTER } from "../config/descriptor";
 
 /** Any Kubernetes cluster named by cluster.kubeconfig/context (or the ambient kubeconfig), on cloud local. */
 export const CLUSTER_PLACEMENTS = [
@@ -7,9 +7,7 @@ export const CLUSTER_PLACEMENTS = [
         cloud: "local",
         placement: "cluster",
         runsOn: "a StatefulSet on the configured Kubernetes cluster",
-        replicaSupport: { baked: "self", streaming: "self" },
-        bakes: ["postgres"],
-        cloudKeys: [],
+        ...IN_CLUSTER,
         factory: (): PlacementFactory => {
             const { ClusterDatabase } = require("./database") as typeof import("./database");
             return (name, spec, opts) => new ClusterDatabase(name, { spec }, opts);

@@ -24,8 +24,8 @@ export interface PlacementDescriptor<C extends string = string, P extends string
     readonly presets?: Record<Size, InstancePreset>;
     /** Sizes where one engine needs another class than `presets` gives. */
     readonly engineOverrides?: Partial<Record<Engine, Partial<Record<Size, InstancePreset>>>>;
-    /** Keys of the cloud's own config block (`gcp.tier`, …) that apply to this placement; others are refused. */
-    readonly cloudKeys: readonly string[];
+    /** Keys of the cloud's own config block (`gcp.tier`, …) that apply to this placement; others are refused. Default: none. */
+    readonly cloudKeys?: readonly string[];
     /** Loads the placement's module (and with it the cloud SDK) and returns what builds one database. */
     readonly factory: () => PlacementFactory;
 }
@@ -34,3 +34,12 @@ export interface PlacementDescriptor<C extends string = string, P extends string
 export function describePlacement<const C extends string, const P extends string>(d: PlacementDescriptor<C, P>): PlacementDescriptor<C, P> {
     return d;
 }
+
+/** The in-cluster placement, on any cloud: it runs both replica kinds itself and bakes postgres (the daemonless baker). */
+export const IN_CLUSTER = { replicaSupport: { baked: "self", streaming: "self" }, bakes: ["postgres"] } as const;
+
+/**
+ * A cloud VM or managed database: its own streaming replicas; baked ones (postgres, the daemonless baker)
+ * on the configured cluster, else on VMs the placement creates.
+ */
+export const CLOUD_HOSTED = { replicaSupport: { baked: "cluster-or-vms", streaming: "self" }, bakes: ["postgres"] } as const;

@@ -9,7 +9,6 @@ export const DOCKER_PLACEMENTS = [
         runsOn: "containers on the local Docker engine",
         replicaSupport: { baked: "self", streaming: "self" },
         bakes: ["postgres", "mysql"],
-        cloudKeys: [],
         factory: (): PlacementFactory => {
             const { DockerDatabase } = require("./database") as typeof import("./database");
             return (name, spec, opts) => new DockerDatabase(name, { spec }, opts);
