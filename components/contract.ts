@@ -1,3 +1,4 @@
+import type { StackInfrastructure } from "./shared";
 import * as pulumi from "@pulumi/pulumi";
 import { Engine, Placement } from "./config/schema";
 import { DatabaseSpec } from "./config/validate";
@@ -79,7 +80,13 @@ export function connectionUri(args: {
 }
 
 /** Constructor signature every placement implementation exposes to the registry. */
-export type PlacementFactory = (name: string, spec: DatabaseSpec, opts: pulumi.ComponentResourceOptions) => pulumi.ComponentResource & DatabaseContract;
+export type PlacementFactory = (
+    name: string,
+    spec: DatabaseSpec,
+    opts: pulumi.ComponentResourceOptions,
+    /** What the stack's databases share (network, cluster per cloud): one object for the whole stack. */
+    shared: StackInfrastructure,
+) => pulumi.ComponentResource & DatabaseContract;
 
 /** Resource options for stateful children (volumes, PVCs, instances, disks): Pulumi's own guard. */
 export function statefulOptions(spec: DatabaseSpec, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {

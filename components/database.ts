@@ -4,10 +4,16 @@ import { Engine, Placement } from "./config/schema";
 import { DatabaseSpec } from "./config/validate";
 import { DatabaseContract } from "./contract";
 import { placementFactory } from "./placements";
+import { StackInfrastructure } from "./shared";
 
 export interface DatabaseArgs {
     /** The resolved spec from `resolveStack` (validated, defaults applied). Shapes the resource graph, so it is plain, not Input. */
     readonly spec: DatabaseSpec;
+    /**
+     * What the stack's databases share (network, cluster per cloud): build one `StackInfrastructure` from
+     * every spec of the stack and pass it to each of its databases. Default: shared with no other database.
+     */
+    readonly shared?: StackInfrastructure;
 }
 
 /**
@@ -37,7 +43,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseContra
         if (!factory) {
             throw new ConfigError([`placement "${spec.placement}" on cloud "${spec.cloud}" is not implemented in this version of the template.`]);
         }
-        const impl = factory(name, spec, { parent: this });
+        const impl = factory(name, spec, { parent: this }, args.shared ?? new StackInfrastructure([spec]));
         this.implementation = impl;
         this.host = impl.host;
         this.port = impl.port;

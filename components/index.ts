@@ -26,6 +26,7 @@ export type { AwsSpec } from "./config/aws";
 export { connectionUri, contractOutputs, statefulOptions } from "./contract";
 export type { ContractValues, DatabaseContract, PlacementFactory } from "./contract";
 export { Database } from "./database";
+export { StackInfrastructure } from "./shared";
 export type { DatabaseArgs } from "./database";
 export { assertImplemented, checkStack, implementedPlacements, placementFactory } from "./placements";
 

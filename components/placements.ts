@@ -1,67 +1,25 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Cloud, Placement } from "./config/schema";
 import { ConfigError } from "./config/errors";
+import { descriptorOf, PLACEMENT_DESCRIPTORS } from "./descriptors";
 import { DatabaseSpec } from "./config/validate";
 import { PlacementFactory } from "./contract";
 import { preflightBakes } from "./replicas/preflight";
 
-// Each cloud's SDK takes seconds to load (@pulumi/aws alone is the largest part of a program run), so a
-// placement's module is loaded when a stack first uses it, not by every stack.
 const aws = (): typeof import("./aws") => require("./aws");
-const gcp = (): typeof import("./gcp") => require("./gcp");
-const cluster = (): typeof import("./cluster") => require("./cluster");
-const docker = (): typeof import("./docker") => require("./docker");
 
-/**
- * The in-cluster placement for any cloud. aws/gcp pass `provider` to run it on the EKS/GKE cluster they
- * create (it is called with the facade as `opts.parent`); without it the placement builds a provider
- * from cluster.kubeconfig/context, or the ambient kubeconfig.
- */
-export function clusterFactory(
-    provider?: (name: string, spec: DatabaseSpec, opts: pulumi.ComponentResourceOptions) => k8s.Provider,
-): PlacementFactory {
-    return (name, spec, opts) => new (cluster().ClusterDatabase)(name, { spec, provider: provider?.(name, spec, opts) }, opts);
-}
-
-/**
- * One line per cloud × placement; everything else (validation, the facade, outputs) is shared. A missing row is reported by `assertImplemented` before anything is
- * registered.
- */
-const REGISTRY: Record<Cloud, Partial<Record<Placement, PlacementFactory>>> = {
-    local: {
-        docker: (name, spec, opts) => new (docker().DockerDatabase)(name, { spec }, opts),
-        cluster: clusterFactory(),
-    },
-    aws: {
-        managed: (name, spec, opts) => {
-            const a = aws();
-            return new a.AwsManagedDatabase(name, { spec, network: a.awsNetwork(spec), kubernetesProvider: a.awsKubernetesProvider(spec) }, opts);
-        },
-        vm: (name, spec, opts) => {
-            const a = aws();
-            return new a.AwsVmDatabase(name, { spec, network: a.awsNetwork(spec), kubernetesProvider: a.awsKubernetesProvider(spec) }, opts);
-        },
-        cluster: (name, spec, opts) => aws().awsClusterDatabase(name, spec, opts),
-    },
-    gcp: {
-        managed: (name, spec, opts) => new (gcp().GcpManagedDatabase)(name, { spec }, opts),
-        vm: (name, spec, opts) => new (gcp().GcpVmDatabase)(name, { spec }, opts),
-        cluster: (name, spec, opts) => new (gcp().GcpClusterDatabase)(name, { spec }, opts),
-    },
-};
-
+/** The placement's factory, from its descriptor (components/descriptors.ts); undefined when this build lacks it. */
 export function placementFactory(cloud: Cloud, placement: Placement): PlacementFactory | undefined {
-    return REGISTRY[cloud][placement];
+    return descriptorOf(cloud, placement)?.factory();
 }
 
 export function implementedPlacements(): [Cloud, Placement][] {
-    return (Object.keys(REGISTRY) as Cloud[]).flatMap((c) => (Object.keys(REGISTRY[c]) as Placement[]).map((p) => [c, p] as [Cloud, Placement]));
+    return PLACEMENT_DESCRIPTORS.map((d) => [d.cloud, d.placement]);
 }
 
 /** Fails before any resource is registered when a stack asks for a placement this build lacks. */
 export function assertImplemented(specs: readonly DatabaseSpec[]): void {
-    const missing = specs.filter((s) => !placementFactory(s.cloud, s.placement));
+    const missing = specs.filter((s) => !descriptorOf(s.cloud, s.placement));
     if (missing.length > 0) {
         throw new ConfigError(
             missing.map((s) => `database "${s.name}": placement "${s.placement}" on cloud "${s.cloud}" is not implemented in this version; implemented: ${implementedPlacements().map(([c, p]) => `${c}/${p}`).join(", ")}.`),
@@ -73,12 +31,13 @@ export function assertImplemented(specs: readonly DatabaseSpec[]): void {
  * Checks that need a cloud's API (availability zones, existing subnets), per cloud. The program awaits
  * `preflight` after validation and before the first resource, so these fail like config errors do.
  */
-const PREFLIGHTS: Partial<Record<Cloud, (specs: readonly DatabaseSpec[]) => Promise<void>>> = {
-    aws: (specs) => aws().awsPreflight(specs),
+const PREFLIGHTS: Partial<Record<Cloud, (specs: readonly DatabaseSpec[], project: string) => Promise<void>>> = {
+    aws: (specs, project) => aws().awsPreflight(specs, project),
 };
 
-export async function preflight(specs: readonly DatabaseSpec[]): Promise<void> {
-    for (const cloud of new Set(specs.map((s) => s.cloud))) await PREFLIGHTS[cloud]?.(specs);
+/** `project`: the config namespace the specs were read from, which the errors name (default: the Pulumi project). */
+export async function preflight(specs: readonly DatabaseSpec[], project: string = pulumi.getProject()): Promise<void> {
+    for (const cloud of new Set(specs.map((s) => s.cloud))) await PREFLIGHTS[cloud]?.(specs, project);
 }
 
 /**
@@ -89,5 +48,5 @@ export async function preflight(specs: readonly DatabaseSpec[]): Promise<void> {
 export async function checkStack(specs: readonly DatabaseSpec[], project: string): Promise<void> {
     assertImplemented(specs);
     preflightBakes(specs, project);
-    await preflight(specs);
+    await preflight(specs, project);
 }

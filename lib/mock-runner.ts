@@ -29,6 +29,16 @@ export interface RecordedResource {
     dependsOn: string[];
     ignoreChanges: string[];
     aliases: string[];
+    /** The aliases the SDK sent as specs (the engine resolves them): what a name-only `aliases` entry cannot show. */
+    aliasSpecs?: AliasSpec[];
+}
+
+export interface AliasSpec {
+    name?: string;
+    type?: string;
+    /** The former parent; with `noParent` the resource had none (the stack). Neither: the current parent. */
+    parentUrn?: string;
+    noParent?: boolean;
 }
 
 export interface MockRun {
@@ -87,6 +97,12 @@ function patchMonitor(): void {
             dependsOn: (req.getDependenciesList() as string[]).map((u) => nameFromUrn(u)!).filter(Boolean),
             ignoreChanges: req.getIgnorechangesList(),
             aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() || a.getSpec?.()?.getName?.() || "").filter(Boolean),
+            aliasSpecs: (req.getAliasesList?.() ?? []).map((a: any) => a.getSpec?.()).filter(Boolean).map((s: any): AliasSpec => ({
+                ...(s.getName() ? { name: s.getName() } : {}),
+                ...(s.getType() ? { type: s.getType() } : {}),
+                ...(s.getParenturn?.() ? { parentUrn: s.getParenturn() } : {}),
+                ...(s.getNoparent?.() ? { noParent: true } : {}),
+            })),
         };
         recording?.push(record);
         const key = `${record.type}::${record.name}`;

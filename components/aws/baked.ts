@@ -99,7 +99,7 @@ export class AwsBakedReplicas extends pulumi.ComponentResource {
             ? pulumi.output(spec.replicas.image)
             : this.bake(name, spec, repository, password);
 
-        const onCluster = args.kubernetesProvider !== undefined || spec.cluster.configured;
+        const onCluster = spec.replicas.runsOn === "cluster";
         let readHost: pulumi.Output<string>;
         if (onCluster) {
             const replicas = new ClusterBakedReplicas(`${name}-cluster`, { spec, readerPassword: password, provider: args.kubernetesProvider, image: this.imageRef }, parent);

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config/errors";
 import { DatabaseSpec } from "../config/validate";
 import { ownRepositoryImageProblem } from "./ecr";
-import { networkKey, rememberAwsStack, usesAwsNetwork } from "./stack";
+import { networkKey, usesAwsNetwork } from "./stack";
 
 /** Why a database needs subnets in two zones, or undefined when one zone would do. */
 function twoZoneReason(spec: DatabaseSpec): { key: string; value: string; why: string } | undefined {
@@ -16,13 +16,12 @@ function twoZoneReason(spec: DatabaseSpec): { key: string; value: string; why: s
 /**
  * Checks that need the AWS API, before any resource is registered: enough availability zones for
  * what the databases ask, and reused subnets that belong to the VPC, span the zones and are private
- * (no default route to an internet gateway). Also records the stack for the shared network and
- * cluster (stack.ts). Throws one ConfigError listing every problem.
+ * (no default route to an internet gateway). Throws one ConfigError listing every problem, each key
+ * named in `project`'s config namespace (the one the stack's databases are read from).
  */
 export async function awsPreflight(specs: readonly DatabaseSpec[], project: string = pulumi.getProject(), stack: string = pulumi.getStack()): Promise<void> {
     const databases = specs.filter((s) => s.cloud === "aws");
     if (databases.length === 0) return;
-    rememberAwsStack(databases);
     const problems: string[] = [];
     const key = (spec: DatabaseSpec, path: string) => `${project}:${path}${specs.length > 1 ? ` (database "${spec.name}")` : ""}`;
 
@@ -64,7 +63,7 @@ export async function awsPreflight(specs: readonly DatabaseSpec[], project: stri
                 problems.push(`${key(spec, "network.existingSubnetIds")} lists ${subnet.id}, a public subnet (its route table sends 0.0.0.0/0 to an internet gateway); databases go in private subnets only.`);
             }
         }
-        if (bakedOnVms(spec)) {
+        if (spec.replicas.runsOn === "vms") {
             // Every bake is pulled whole by every replica instance; ECR serves layers from S3, so without a gateway endpoint
             // the reused VPC pays the NAT's per-GB charge on each re-bake. Source: Amazon ECR User Guide, "Amazon ECR interface
             // VPC endpoints" (the S3 gateway endpoint is required for layer downloads); Amazon VPC pricing (NAT data processing).
@@ -81,10 +80,6 @@ export async function awsPreflight(specs: readonly DatabaseSpec[], project: stri
         }
     }
     if (problems.length > 0) throw new ConfigError(problems);
-}
-
-function bakedOnVms(spec: DatabaseSpec): boolean {
-    return spec.replicas.kind === "baked" && spec.placement !== "cluster" && !spec.cluster.configured;
 }
 
 /** The subnet's own route table, or the VPC's main one when it has no explicit association. */

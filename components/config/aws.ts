@@ -1,3 +1,4 @@
+import { placementsTaking } from "../descriptors";
 import { Engine, ENGINE_VERSIONS, Placement, ReplicaKind } from "./schema";
 
 /**
@@ -88,15 +89,15 @@ export function resolveAws(args: {
         fail(path, problem);
     };
 
-    if (raw.extendedSupport !== undefined && placement !== "managed") {
-        bad(["aws", "extendedSupport"], `only applies to placement managed (RDS); this database's placement is "${placement}".`);
+    for (const k of Object.keys(raw) as (keyof RawAwsOptions)[]) {
+        const placements = placementsTaking("aws", k);
+        if (raw[k] !== undefined && !placements.includes(placement)) {
+            bad(["aws", k], `only applies to placement ${placements.join(" or ")}; this database's placement is "${placement}".`);
+        }
     }
     const endOfStandard = RDS_PAST_STANDARD_SUPPORT[engine][args.engineVersion];
     if (placement === "managed" && endOfStandard && raw.extendedSupport !== true) {
         bad(["engineVersion"], `is "${args.engineVersion}", whose RDS standard support ended on ${endOfStandard}; RDS would refuse to create it without paid Extended Support (Amazon RDS User Guide, "Amazon RDS Extended Support"). Use a newer major (${ENGINE_VERSIONS[engine].filter((v) => !RDS_PAST_STANDARD_SUPPORT[engine][v]).join(", ")}), or set aws.extendedSupport: true to pay for it.`);
-    }
-    if (raw.masterPassword !== undefined && placement !== "managed") {
-        bad(["aws", "masterPassword"], `only applies to placement managed (RDS); this database's placement is "${placement}".`);
     }
     const masterPassword = raw.masterPassword ?? "generated";
     if (placement === "managed" && masterPassword === "secretsManager" && args.replicaKind === "baked") {

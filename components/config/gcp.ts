@@ -1,4 +1,5 @@
 import { CLOUD_SQL_MIN_RETAINED_WITH_PITR, cloudSqlLogRetention } from "./gcp-rules";
+import { placementsTaking } from "../descriptors";
 import { INSTANCE_PRESETS } from "./presets";
 import { Engine, Placement, Size } from "./schema";
 
@@ -101,12 +102,6 @@ export function tierProblem(tier: string, engine: Engine, edition: CloudSqlEditi
     return undefined;
 }
 
-const NEEDS_GCP_KEY: Record<keyof RawGcpOptions, readonly Placement[]> = {
-    tier: ["managed"],
-    edition: ["managed"],
-    machineType: ["vm", "cluster"],
-};
-
 /**
  * Resolves the `gcp` key for one database and checks the GCP-only rules: tier against engine and
  * edition, REGIONAL on a configuration Cloud SQL cannot fail over or will not cover, retention the
@@ -135,7 +130,8 @@ export function resolveGcp(args: {
         ok = false;
         fail(path, problem);
     };
-    for (const [k, placements] of Object.entries(NEEDS_GCP_KEY) as [keyof RawGcpOptions, readonly Placement[]][]) {
+    for (const k of Object.keys(raw) as (keyof RawGcpOptions)[]) {
+        const placements = placementsTaking("gcp", k);
         if (raw[k] !== undefined && !placements.includes(placement)) {
             bad(["gcp", k], `only applies to placement ${placements.join(" or ")}; this database's placement is "${placement}".`);
         }

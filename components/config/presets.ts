@@ -1,67 +1,22 @@
+import { PLACEMENT_DESCRIPTORS } from "../descriptors";
+import { CONTAINER_PRESETS, InstancePreset, SizePreset } from "./preset-values";
 import { Cloud, Engine, Placement, Size } from "./schema";
 
-/**
- * Size presets per cloud × placement. One table so `compare`, the policy pack and the placements read
- * the same numbers. Cluster/docker presets are Kubernetes-style resource quantities.
- */
-export interface ContainerPreset {
-    kind: "container";
-    cpuRequest: string;
-    cpuLimit: string;
-    memoryRequest: string;
-    memoryLimit: string;
-    storage: string;
-    maxConnections: number;
-}
-export interface InstancePreset {
-    kind: "instance";
-    /** Instance class / machine type / tier, per engine where the cloud prices them differently. */
-    instanceType: string;
-    storageGb: number;
-    maxStorageGb: number;
-    maxConnections: number;
-}
-export type SizePreset = ContainerPreset | InstancePreset;
-
-const container = (cpu: string, cpuLimit: string, mem: string, storage: string, maxConnections: number): ContainerPreset => ({
-    kind: "container",
-    cpuRequest: cpu,
-    cpuLimit,
-    memoryRequest: mem,
-    memoryLimit: mem,
-    storage,
-    maxConnections,
-});
-
-const CONTAINER_PRESETS: Record<Size, ContainerPreset> = {
-    small: container("250m", "1", "512Mi", "10Gi", 100),
-    medium: container("1", "2", "2Gi", "50Gi", 200),
-    large: container("2", "4", "8Gi", "200Gi", 400),
-};
-
-const instance = (instanceType: string, storageGb: number, maxConnections: number): InstancePreset => ({
-    kind: "instance",
-    instanceType,
-    storageGb,
-    maxStorageGb: storageGb * 5,
-    maxConnections,
-});
-
-/** Cloud presets; the cloud issues own these rows. Keyed `${cloud}:${placement}`. */
-export const INSTANCE_PRESETS: Partial<Record<`${Cloud}:${Placement}`, Record<Size, InstancePreset>>> = {
-    "aws:managed": { small: instance("db.t4g.small", 20, 200), medium: instance("db.m7g.large", 100, 800), large: instance("db.r7g.xlarge", 500, 2000) },
-    "aws:vm": { small: instance("t4g.small", 20, 100), medium: instance("m7g.large", 100, 400), large: instance("r7g.xlarge", 500, 1000) },
-    "gcp:managed": { small: instance("db-custom-1-3840", 20, 200), medium: instance("db-custom-2-7680", 100, 800), large: instance("db-custom-4-26624", 500, 2000) },
-    "gcp:vm": { small: instance("e2-small", 20, 100), medium: instance("e2-standard-2", 100, 400), large: instance("n2-highmem-4", 500, 1000) },
-};
+export type { ContainerPreset, InstancePreset, SizePreset } from "./preset-values";
 
 /**
- * Rows where one engine needs a different class than the placement's preset. RDS for MySQL has no
- * Performance Insights on db.t4g.small (PostgreSQL has), and the AWS placements always turn it on.
+ * Size presets per cloud × placement, read from the placement descriptors, so `compare`, the policy
+ * pack and the placements read the same numbers. Placements without instance presets (cluster, docker)
+ * take the container presets: Kubernetes-style resource quantities.
  */
-export const ENGINE_PRESET_OVERRIDES: Partial<Record<`${Cloud}:${Placement}:${Engine}`, Partial<Record<Size, InstancePreset>>>> = {
-    "aws:managed:mysql": { small: instance("db.t4g.medium", 20, 300) },
-};
+export const INSTANCE_PRESETS: Partial<Record<`${Cloud}:${Placement}`, Record<Size, InstancePreset>>> = Object.fromEntries(
+    PLACEMENT_DESCRIPTORS.flatMap((d) => ("presets" in d && d.presets ? [[`${d.cloud}:${d.placement}`, d.presets]] : [])),
+);
+
+/** Rows where one engine needs a different class than the placement's preset (the descriptors' engineOverrides). */
+export const ENGINE_PRESET_OVERRIDES: Partial<Record<`${Cloud}:${Placement}:${Engine}`, Partial<Record<Size, InstancePreset>>>> = Object.fromEntries(
+    PLACEMENT_DESCRIPTORS.flatMap((d) => Object.entries(("engineOverrides" in d ? d.engineOverrides : undefined) ?? {}).map(([engine, rows]) => [`${d.cloud}:${d.placement}:${engine}`, rows])),
+);
 
 export function sizePreset(cloud: Cloud, placement: Placement, size: Size, engine?: Engine): SizePreset {
     const override = engine ? ENGINE_PRESET_OVERRIDES[`${cloud}:${placement}:${engine}`]?.[size] : undefined;

@@ -1,12 +1,18 @@
+import { PLACEMENT_DESCRIPTORS } from "../descriptors";
+
 /**
  * The config vocabulary: every allowed value lives here once, so validation messages, docs and the
  * placement registry cannot disagree. Pure data, no Pulumi imports: tests and tools load it cheaply.
+ * Clouds and placements are the ones the placement descriptors (components/descriptors.ts) declare.
  */
-export const CLOUDS = ["aws", "gcp", "local"] as const;
-export type Cloud = (typeof CLOUDS)[number];
+type Descriptor = (typeof PLACEMENT_DESCRIPTORS)[number];
+export type Cloud = Descriptor["cloud"];
+export type Placement = Descriptor["placement"];
 
-export const PLACEMENTS = ["cluster", "vm", "managed", "docker"] as const;
-export type Placement = (typeof PLACEMENTS)[number];
+const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
+const table = <K extends string, V>(keys: readonly K[], value: (key: K) => V): Record<K, V> => Object.fromEntries(keys.map((k) => [k, value(k)])) as Record<K, V>;
+export const CLOUDS = unique(PLACEMENT_DESCRIPTORS.map((d) => d.cloud)) as readonly Cloud[] as readonly [Cloud, ...Cloud[]];
+export const PLACEMENTS = unique(PLACEMENT_DESCRIPTORS.map((d) => d.placement)) as readonly Placement[] as readonly [Placement, ...Placement[]];
 
 export const ENGINES = ["postgres", "mysql"] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -18,11 +24,7 @@ export const REPLICA_KINDS = ["none", "baked", "streaming"] as const;
 export type ReplicaKind = (typeof REPLICA_KINDS)[number];
 
 /** Which placements exist on which cloud. `docker` is a laptop/CI convenience; VMs and DBaaS need a cloud. */
-export const PLACEMENTS_BY_CLOUD: Record<Cloud, readonly Placement[]> = {
-    local: ["docker", "cluster"],
-    aws: ["cluster", "vm", "managed"],
-    gcp: ["cluster", "vm", "managed"],
-};
+export const PLACEMENTS_BY_CLOUD: Record<Cloud, readonly Placement[]> = table(CLOUDS, (c) => PLACEMENT_DESCRIPTORS.filter((d) => d.cloud === c).map((d) => d.placement));
 
 /**
  * Supported major versions, newest last; the newest is the default. Dated: 2026-11 — a major only
@@ -44,35 +46,17 @@ export const MAX_BACKUP_RETENTION_DAYS = 35;
  * cloud VMs the placement creates. A missing kind means "not available".
  */
 export type ReplicaHost = "self" | "cluster" | "cluster-or-vms";
-export const REPLICA_SUPPORT: Record<Cloud, Partial<Record<Placement, Partial<Record<Exclude<ReplicaKind, "none">, ReplicaHost>>>>> = {
-    local: {
-        docker: { baked: "self", streaming: "self" },
-        cluster: { baked: "self", streaming: "self" },
-    },
-    aws: {
-        cluster: { baked: "self", streaming: "self" },
-        // Without a cluster, baked replicas run on an Auto Scaling group of private instances behind an internal NLB.
-        vm: { baked: "cluster-or-vms", streaming: "self" },
-        managed: { baked: "cluster-or-vms", streaming: "self" },
-    },
-    gcp: {
-        cluster: { baked: "self", streaming: "self" },
-        // Without a cluster, baked replicas run on a regional managed instance group of private VMs.
-        vm: { baked: "cluster-or-vms", streaming: "self" },
-        managed: { baked: "cluster-or-vms", streaming: "self" },
-    },
-};
+export const REPLICA_SUPPORT: Record<Cloud, Partial<Record<Placement, Partial<Record<Exclude<ReplicaKind, "none">, ReplicaHost>>>>> = table(CLOUDS, (c) =>
+    Object.fromEntries(PLACEMENT_DESCRIPTORS.filter((d) => d.cloud === c).map((d) => [d.placement, d.replicaSupport])));
 
 /** Engines that can be baked on some placement (the bake library restores pg_dump -Fc and mysqldump files). */
 export const BAKEABLE_ENGINES: readonly Engine[] = ["postgres", "mysql"];
 /**
- * Where each engine can be baked. MySQL bakes with `docker build` on the local engine only: the daemonless
+ * Where each engine can be baked (the descriptors' `bakes`). MySQL bakes with `docker build` on the local engine only: the daemonless
  * baker (cluster loop, cloud VMs) restores with PostgreSQL binaries.
  */
-export const BAKEABLE_PLACEMENTS: Record<Engine, readonly Placement[]> = {
-    postgres: ["cluster", "vm", "managed", "docker"],
-    mysql: ["docker"],
-};
+export const BAKEABLE_PLACEMENTS: Record<Engine, readonly Placement[]> = table(ENGINES, (e) =>
+    unique(PLACEMENT_DESCRIPTORS.filter((d) => (d.bakes as readonly Engine[]).includes(e)).map((d) => d.placement)));
 /** Engines with streaming replicas on the self-hosted placements (docker, cluster). */
 export const STREAMING_ENGINES_SELF_HOSTED: readonly Engine[] = ["postgres"];
 

@@ -66,8 +66,26 @@ export interface ReplicaSpec {
     readonly bakerImage?: string;
     readonly mode: "service" | "sidecar";
     readonly maxReplicas?: number;
+    /**
+     * Where the replicas run, decided once here (replicasRunOn): `docker` containers, `cluster` (a
+     * Kubernetes Deployment, or the application's pods in sidecar mode), `vms` (the instance group a vm or
+     * managed placement creates when no cluster is configured), `self` (the placement's own streaming
+     * replicas: RDS / Cloud SQL read replicas, standby VMs); `none` without replicas.
+     */
+    readonly runsOn: ReplicasRunOn;
 }
+export type ReplicasRunOn = "none" | "docker" | "cluster" | "vms" | "self";
 export interface NetworkSpec {
+    /**
+     * Whether the database joins the stack's network (the one the stack creates, or the one
+     * existingNetworkId names): every placement but a cluster the stack does not create, which brings its own.
+     */
+    readonly inStackNetwork: boolean;
+    /**
+     * Whether something of the database in that network reaches the internet (needs NAT): VMs install
+     * packages, created cluster nodes and replica VMs pull images; a managed database alone needs none.
+     */
+    readonly needsEgress: boolean;
     readonly existingNetworkId?: string;
     readonly existingSubnetIds: string[];
     readonly allowedCidrs: string[];
@@ -265,7 +283,7 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpPro
     }
 
     const replicas = resolveReplicas(cloud, placement, engine, engineVersion, e, fail);
-    const network = resolveNetwork(name, e, fail, warn);
+    const network = resolveNetwork(name, placement, e, replicas?.runsOn, fail, warn);
     const cluster = resolveCluster(name, cloud, e, fail);
     const backup = resolveBackup(e, fail);
     if (e.alertEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e.alertEmail)) {
@@ -293,7 +311,7 @@ function resolveDatabase(name: string, cloud: Cloud, e: RawDatabaseEntry, gcpPro
             placement, engine, size, highAvailability, backupRetentionDays,
             backupDestination: e.backup?.destination,
             clusterCreate: e.cluster?.create ?? false,
-            bakedOnVms: e.replicas?.kind === "baked" && placement !== "cluster" && !cluster?.configured,
+            bakedOnVms: replicasRunOn(cloud, placement, e.replicas?.kind ?? "none", cluster?.configured ?? false) === "vms",
             existingNetworkId: e.network?.existingNetworkId,
             existingSubnetIds: e.network?.existingSubnetIds ?? [],
             raw: e.gcp ?? {},
@@ -358,9 +376,10 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, eng
         for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "bakerImage", "mode", "maxReplicas"] as const) {
             if (r[k] !== undefined) bad(k, `only applies when replicas.kind is baked; it is "none".`);
         }
-        return ok ? { kind, count: 0, mode: "service" } : undefined;
+        return ok ? { kind, count: 0, mode: "service", runsOn: "none" } : undefined;
     }
     const host = REPLICA_SUPPORT[cloud][placement]?.[kind];
+    const runsOn = replicasRunOn(cloud, placement, kind, clusterConfigured(e));
     if (!host) {
         const available = Object.keys(REPLICA_SUPPORT[cloud][placement] ?? {});
         bad("kind", `is "${kind}", which placement "${placement}" on cloud "${cloud}" does not offer; allowed values: none${available.map((k) => `, ${k}`).join("")}.`);
@@ -372,10 +391,10 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, eng
             const engines = BAKEABLE_ENGINES.filter((x) => BAKEABLE_PLACEMENTS[x].includes(placement));
             bad("kind", `is "baked", but engine "${engine}" is baked on placement ${BAKEABLE_PLACEMENTS[engine].join(", ")} only, not "${placement}" (placement "${placement}" bakes engine ${engines.join(", ")}); allowed values of replicas.kind for engine "${engine}" here: none${placement !== "docker" && placement !== "cluster" && REPLICA_SUPPORT[cloud][placement]?.streaming ? ", streaming" : ""}.`);
         }
-        if (host === "cluster" && !e.cluster?.kubeconfig && !e.cluster?.context && !e.cluster?.create) {
+        if (host === "cluster" && !clusterConfigured(e)) {
             bad("kind", `is "baked", but placement "${placement}" has nowhere to run replica containers; set cluster.kubeconfig, cluster.context or cluster.create so they run on a Kubernetes cluster.`);
         }
-        if (host === "cluster-or-vms" && r.mode === "sidecar" && !e.cluster?.kubeconfig && !e.cluster?.context && !e.cluster?.create) {
+        if (runsOn === "vms" && r.mode === "sidecar") {
             bad("mode", `is "sidecar", but with no cluster configured placement "${placement}" runs baked replicas on VMs, which have no application pods to join; configure cluster.kubeconfig, cluster.context or cluster.create, or use mode service.`);
         }
         if (host === "cluster-or-vms" && r.dump === undefined && r.image === undefined) {
@@ -385,7 +404,6 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, eng
         if (placement === "cluster" && r.dump === undefined && r.image === undefined && r.repository === undefined) {
             bad("kind", `is "baked" on placement "cluster", but none of replicas.repository, replicas.image or replicas.dump is set; give replicas.repository (the cluster then bakes the master's own dumps and pushes them there), an image baked with \`npm run bake\` (replicas.image), or a dump to bake (replicas.dump) with replicas.repository to push it to.`);
         }
-        const onKubernetes = placement === "cluster" || host === "cluster" || (host === "cluster-or-vms" && Boolean(e.cluster?.kubeconfig || e.cluster?.context || e.cluster?.create));
         if (r.repository !== undefined && placement === "docker") {
             bad("repository", `only applies to replicas running on Kubernetes; placement "docker" runs the baked image from the local engine without pushing it.`);
         } else if (r.repository !== undefined && r.image !== undefined) {
@@ -394,7 +412,7 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, eng
             bad("repository", `is set, but replicas.dump is not; on placement "${placement}" the repository receives the image baked from the dump (only placement cluster bakes the master's own dumps in the cluster). Set replicas.dump, or remove replicas.repository.`);
         } else if (r.repository !== undefined && /[:@][^/]*$/.test(r.repository)) {
             bad("repository", `is ${show(r.repository)}; give a repository without a tag or digest (e.g. registry.example.com/team/app-baked): the tag is the dump's digest.`);
-        } else if (r.repository === undefined && r.dump !== undefined && onKubernetes && !(cloud === "gcp" && placement !== "cluster")) {
+        } else if (r.repository === undefined && r.dump !== undefined && runsOn === "cluster" && !(cloud === "gcp" && placement !== "cluster")) {
             // (gcp vm/managed push what they bake to the Artifact Registry repository they create.)
             bad("repository", `is required with replicas.dump when replicas run on Kubernetes: the cluster pulls the baked image from a registry. Set it to a repository without a tag, e.g. registry.example.com/team/app-baked.`);
         }
@@ -436,10 +454,26 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, eng
         bakerImage: source === "loop" ? r.bakerImage ?? `dbplace/baker:${engineVersion}` : undefined,
         mode: r.mode ?? "service",
         maxReplicas: r.maxReplicas,
+        runsOn,
     };
 }
 
-function resolveNetwork(name: string, e: RawDatabaseEntry, fail: Report, warn: Report): NetworkSpec {
+/** Whether the stack names a cluster for the database (kubeconfig, context or create): ClusterSpec.configured. */
+function clusterConfigured(e: RawDatabaseEntry): boolean {
+    return Boolean(e.cluster?.kubeconfig || e.cluster?.context || e.cluster?.create);
+}
+
+/** Where a database's replicas run (ReplicaSpec.runsOn): the one place this is decided. */
+export function replicasRunOn(cloud: Cloud, placement: Placement, kind: ReplicaKind, clusterIsConfigured: boolean): ReplicasRunOn {
+    if (kind === "none") return "none";
+    if (placement === "docker") return "docker";
+    if (placement === "cluster") return "cluster";
+    const host = REPLICA_SUPPORT[cloud][placement]?.[kind];
+    if (host === "self") return "self";
+    return host === "cluster" || clusterIsConfigured ? "cluster" : "vms";
+}
+
+function resolveNetwork(name: string, placement: Placement, e: RawDatabaseEntry, replicasRunOn: ReplicasRunOn | undefined, fail: Report, warn: Report): NetworkSpec {
     const n = e.network ?? {};
     const cidrs = n.allowedCidrs ?? [];
     cidrs.forEach((cidr, i) => {
@@ -449,7 +483,10 @@ function resolveNetwork(name: string, e: RawDatabaseEntry, fail: Report, warn: R
     const union = allowListProblem(cidrs);
     if (union) fail(["network", "allowedCidrs"], `is ${show(cidrs)} for database "${name}": ${union}.`);
     for (const w of wideEntries(cidrs)) warn(["network", "allowedCidrs", String(w.index)], `is ${show(w.cidr)} for database "${name}": ${w.why}.`);
+    const createsCluster = e.cluster?.create ?? false;
     return {
+        inStackNetwork: placement !== "cluster" || createsCluster,
+        needsEgress: placement === "vm" || createsCluster || replicasRunOn === "vms",
         existingNetworkId: n.existingNetworkId,
         existingSubnetIds: n.existingSubnetIds ?? [],
         allowedCidrs: cidrs,
@@ -491,7 +528,7 @@ function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: R
     const selectorLabels = c.prometheusSelectorLabels ?? {};
     if (!prometheusSelectorLabelsOk(selectorLabels, c.prometheusOperator ?? false, fail)) return undefined;
     return {
-        configured: Boolean(c.kubeconfig || c.context || c.create),
+        configured: clusterConfigured(e),
         kubeconfig: c.kubeconfig,
         context: c.context,
         namespace: c.namespace ?? `db-${name}`,

@@ -11,7 +11,7 @@ import { DatabaseTls } from "../tls";
 import { bakedReplicaStartupScript } from "./baked-vm-init";
 import { readReplicaDns } from "./dns";
 import { engineFirewall, iapSshFirewall } from "./firewall";
-import { gcpGke } from "./stack";
+import { GcpSharedInfrastructure } from "./stack";
 import { internalLoadBalancer } from "./internal-lb";
 import { dnsSuffix, gcpLabels, gcpOf, networkTag, serviceAccountId, stableZones, stackScopedId } from "./naming";
 import { regionalSurge } from "../config/gcp-rules";
@@ -23,6 +23,8 @@ export interface GcpBakedReplicasArgs {
     readonly spec: DatabaseSpec;
     /** The master's network: replica VMs, their load balancer and a created GKE cluster join it. */
     readonly network: GcpNetwork;
+    /** What the stack's GCP databases share: the GKE cluster replicas run on with cluster.create. Default: shared with no other database. */
+    readonly shared?: GcpSharedInfrastructure;
     /** The master's admin password: the reader role's password derives from it (components/replicas/reader.ts). */
     readonly masterPassword: pulumi.Input<string>;
     /** Bucket of the master's scheduled dumps, which the re-bake job may read. Default: none. */
@@ -57,8 +59,8 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
         const parent = { parent: this };
         const password = readerPassword(args.masterPassword);
 
-        if (spec.cluster.configured) {
-            const gke = spec.cluster.create ? gcpGke(spec, this, name) : undefined;
+        if (spec.replicas.runsOn === "cluster") {
+            const gke = spec.cluster.create ? (args.shared ?? new GcpSharedInfrastructure([spec])).gke(spec, this, name) : undefined;
             const registry = bakedRegistry(`${name}-registry`, { spec, pullers: gke ? [gke.nodeServiceAccountEmail] : [], dumpBucket: args.dumpBucket, parent: this });
             this.imageRef = bakedImage(`${name}-image`, { spec, registry, readerPassword: password, parent: this });
             this.bakerServiceAccount = registry.bakerEmail;

@@ -3,11 +3,13 @@ import { DatabaseSpec } from "../config/validate";
 import { ClusterDatabase } from "../cluster/database";
 import { DatabaseContract } from "../contract";
 import { GkeCluster } from "./gke";
-import { gcpGke } from "./stack";
+import { GcpSharedInfrastructure } from "./stack";
 
 export interface GcpClusterDatabaseArgs {
     /** Resolved spec: cloud gcp, placement cluster. `cluster.create` decides GKE vs the configured kubeconfig. */
     readonly spec: DatabaseSpec;
+    /** What the stack's GCP databases share (network, GKE cluster). Default: shared with no other database. */
+    readonly shared?: GcpSharedInfrastructure;
 }
 
 /**
@@ -40,7 +42,7 @@ export class GcpClusterDatabase extends pulumi.ComponentResource implements Data
         const parent = { parent: this };
 
         // The stack's one cluster, shared with its other databases that set cluster.create.
-        if (spec.cluster.create) this.gke = gcpGke(spec, this, name);
+        if (spec.cluster.create) this.gke = (args.shared ?? new GcpSharedInfrastructure([spec])).gke(spec, this, name);
         this.inCluster = new ClusterDatabase(`${name}-db`, { spec, provider: this.gke?.provider }, parent);
 
         this.host = this.inCluster.host;

@@ -9,11 +9,13 @@ import { primarySettings, replicaSettings } from "./cloudsql-settings";
 import { readReplicaDns } from "./dns";
 import { GcpMonitoring } from "./monitoring";
 import { cloudSqlVersion, gcpOf, tlsParams } from "./naming";
-import { gcpStackNetwork } from "./stack";
+import { GcpSharedInfrastructure } from "./stack";
 
 export interface GcpManagedDatabaseArgs {
     /** Resolved spec: cloud gcp, placement managed. */
     readonly spec: DatabaseSpec;
+    /** What the stack's GCP databases share (network, GKE cluster). Default: shared with no other database. */
+    readonly shared?: GcpSharedInfrastructure;
 }
 
 /**
@@ -48,7 +50,8 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
         this.engine = spec.engine;
         const parent = { parent: this };
 
-        const network = gcpStackNetwork(spec, this, name);
+        const shared = args.shared ?? new GcpSharedInfrastructure([spec]);
+        const network = shared.network(spec, this, name);
         // The instance needs the peering to exist before it can take an address in the reserved range.
         const afterPeering = network.privateServiceConnection ? [network.privateServiceConnection] : [];
 
@@ -124,7 +127,7 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
                 params: tlsParams(spec),
             });
         } else if (spec.replicas.kind === "baked") {
-            const baked = new GcpBakedReplicas(`${name}-baked`, { spec, network, masterPassword: password.result }, parent);
+            const baked = new GcpBakedReplicas(`${name}-baked`, { spec, network, shared, masterPassword: password.result }, parent);
             replicaCa = baked.caCert;
             this.readHost = baked.readHost;
             this.readPort = baked.readPort;
@@ -142,7 +145,7 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
         new GcpMonitoring(`${name}-monitoring`, {
             spec,
             cloudSql: { primary: instanceId(this.instance), replicas: this.replicas.map(instanceId) },
-            bakedVms: spec.replicas.kind === "baked" && !spec.cluster.configured,
+            bakedVms: spec.replicas.runsOn === "vms",
         }, parent);
 
         this.registerOutputs({

@@ -9,7 +9,7 @@ import { readReplicaDns } from "./dns";
 import { engineFirewall, iapSshFirewall } from "./firewall";
 import { GcpMonitoring } from "./monitoring";
 import { gcpLabels, gcpOf, networkTag, serviceAccountId, stableZones, stackScopedId, tlsParams } from "./naming";
-import { gcpStackNetwork } from "./stack";
+import { GcpSharedInfrastructure } from "./stack";
 import { dumpStorage, snapshotSchedule } from "./vm-backups";
 import { databaseVm } from "./vm-instance";
 import { PRIVATE_RANGES, startupScript } from "./vm-startup";
@@ -17,6 +17,8 @@ import { PRIVATE_RANGES, startupScript } from "./vm-startup";
 export interface GcpVmDatabaseArgs {
     /** Resolved spec: cloud gcp, placement vm. */
     readonly spec: DatabaseSpec;
+    /** What the stack's GCP databases share (network, GKE cluster). Default: shared with no other database. */
+    readonly shared?: GcpSharedInfrastructure;
     /** Boot image family of the database VMs (project/family). Default debian-cloud/debian-12. */
     readonly imageFamily?: string;
 }
@@ -62,7 +64,8 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
         const parent = { parent: this };
         const tag = networkTag(spec, "db");
 
-        const network = gcpStackNetwork(spec, this, name);
+        const shared = args.shared ?? new GcpSharedInfrastructure([spec]);
+        const network = shared.network(spec, this, name);
 
         const sa = new gcp.serviceaccount.Account(`${name}-sa`, {
             project,
@@ -150,7 +153,7 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
             this.readPort = this.port;
             this.readConnectionSecret = connectionUri({ scheme: profile.scheme, username: profile.username, password, host: this.readHost, port: this.readPort, database: spec.databaseName, params: tlsParams(spec) });
         } else if (spec.replicas.kind === "baked") {
-            const baked = new GcpBakedReplicas(`${name}-baked`, { spec, network, masterPassword: password, dumpBucket: dumps.bucketName }, parent);
+            const baked = new GcpBakedReplicas(`${name}-baked`, { spec, network, shared, masterPassword: password, dumpBucket: dumps.bucketName }, parent);
             this.readHost = baked.readHost;
             this.readPort = baked.readPort;
             this.readConnectionSecret = baked.readConnectionSecret;
@@ -162,7 +165,7 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
             this.readConnectionSecret = this.connectionSecret;
         }
 
-        new GcpMonitoring(`${name}-monitoring`, { spec, vm: { standbys: standbyCount > 0 }, bakedVms: spec.replicas.kind === "baked" && !spec.cluster.configured }, parent);
+        new GcpMonitoring(`${name}-monitoring`, { spec, vm: { standbys: standbyCount > 0 }, bakedVms: spec.replicas.runsOn === "vms" }, parent);
 
         this.registerOutputs({
             host: this.host,

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { checkStack, ConfigError, Database, DatabaseSpec, resolveStackConfig, withBakedReplicaSidecar } from "dbplace";
+import { checkStack, ConfigError, Database, DatabaseSpec, resolveStackConfig, StackInfrastructure, withBakedReplicaSidecar } from "dbplace";
 
 /**
  * An application team's program on the dbplace package. Two databases whose placement the stack decides
@@ -18,8 +18,10 @@ export = async () => {
     const catalogSpec = sidecarCatalog(required(stack.databases, "catalog"));
     const ordersSpec = required(stack.databases, "orders");
 
-    const catalog = new Database("catalog", { spec: catalogSpec });
-    const orders = new Database("orders", { spec: ordersSpec });
+    // Both databases on one network (and cluster, with cluster.create), sized from both.
+    const shared = new StackInfrastructure([catalogSpec, ordersSpec]);
+    const catalog = new Database("catalog", { spec: catalogSpec, shared });
+    const orders = new Database("orders", { spec: ordersSpec, shared });
 
     const app = new pulumi.Config();
     const namespaceName = app.get("namespace") ?? "shop";

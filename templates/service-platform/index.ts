@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkStack, contractOutputs, ContractValues, Database, DatabaseSpec, resolveStackConfig } from "dbplace";
+import { checkStack, contractOutputs, ContractValues, Database, DatabaseSpec, resolveStackConfig, StackInfrastructure } from "dbplace";
 
 /**
  * ${DESCRIPTION}
@@ -14,9 +14,11 @@ export = async () => {
     const stack = resolveStackConfig(pulumi.runtime.allConfig(), project);
     await checkStack(stack.databases, project);
 
+    // One network (and cluster, with cluster.create) for every service, sized from all of them.
+    const shared = new StackInfrastructure(stack.databases);
     const databases: Record<string, pulumi.Output<ContractValues>> = {};
     for (const spec of stack.databases) {
-        databases[spec.name] = contractOutputs(new Database(spec.name, { spec }));
+        databases[spec.name] = contractOutputs(new Database(spec.name, { spec, shared }));
     }
     return {
         // Per service: host, ports, database, username, connectionSecret and readConnectionSecret (secrets).

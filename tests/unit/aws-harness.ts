@@ -4,6 +4,7 @@ import { ContractValues, contractOutputs } from "../../components/contract";
 import { Database } from "../../components/database";
 import { assertImplemented, preflight } from "../../components/placements";
 import { preflightBakes } from "../../components/replicas/preflight";
+import { StackInfrastructure } from "../../components/shared";
 import { readStackConfig } from "../../config";
 import { MockRun, RecordedResource, runProgram } from "../../lib/mock-runner";
 import { ofType } from "../helpers/resources";
@@ -23,9 +24,10 @@ export async function awsProgram(): Promise<{ databases: pulumi.Output<Record<st
     assertImplemented(stack.databases);
     preflightBakes(stack.databases, pulumi.getProject());
     await preflight(stack.databases);
+    const shared = new StackInfrastructure(stack.databases);
     const databases: Record<string, pulumi.Output<ContractValues>> = {};
     for (const spec of stack.databases) {
-        built[spec.name] = new Database(spec.name, { spec });
+        built[spec.name] = new Database(spec.name, { spec, shared });
         databases[spec.name] = contractOutputs(built[spec.name]);
     }
     return { databases: pulumi.output(databases) };

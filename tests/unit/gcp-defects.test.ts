@@ -87,7 +87,7 @@ describe("gcp defects: what a real deploy would get wrong", () => {
         assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "network-nat"), "the VM and GKE nodes need egress");
         assert.ok(one(result, "gcp:servicenetworking/connection:Connection", "network-psa"), "Cloud SQL needs Private Service Access");
         const component = one(result, "dbplace:gcp:GcpNetwork", "network");
-        assert.match(component.parentUrn ?? "", /pulumi:pulumi:Stack::/, "the stack network belongs to no database");
+        assert.match(component.parentUrn ?? "", /dbplace:gcp:Shared::shared$/, "the stack network belongs to no database");
         assert.ok(component.aliases.some((a) => a.includes("orders-network")), `aliases: ${component.aliases}`);
         assert.ok(one(result, "gcp:compute/network:Network", "network-vpc").aliases.some((a) => a.includes("orders-network-vpc")));
     });
@@ -108,7 +108,7 @@ describe("gcp defects: what a real deploy would get wrong", () => {
             assert.deepEqual(ofType(result, "gcp:container/nodePool:NodePool").map((c) => c.name), ["gke-nodes"]);
             assert.deepEqual(ofType(result, "gcp:serviceaccount/account:Account").filter((a) => a.name.includes("gke")).map((a) => a.name), ["gke-nodes-sa"]);
             assert.deepEqual(ofType(result, "dbplace:gcp:GkeCluster").map((c) => c.name), ["gke"]);
-            assert.match(one(result, "dbplace:gcp:GkeCluster", "gke").parentUrn ?? "", /pulumi:pulumi:Stack::/, "the cluster belongs to no database");
+            assert.match(one(result, "dbplace:gcp:GkeCluster", "gke").parentUrn ?? "", /dbplace:gcp:Shared::shared$/, "the cluster belongs to no database");
             // Every database's Kubernetes objects go through the one provider.
             const providers = new Set(result.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.provider?.split("::")[3]));
             assert.deepEqual([...providers], ["gke-k8s"]);
