@@ -194,12 +194,13 @@ CREATE USER IF NOT EXISTS 'opsagent'@'localhost' IDENTIFIED BY '$MONITOR_PW';
 ALTER USER 'opsagent'@'localhost' IDENTIFIED BY '$MONITOR_PW';
 GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO 'opsagent'@'localhost';
 EOF`,
+        // The socket: require_secure_transport refuses every TCP client without TLS, loopback included.
         opsAgentReceivers: `
 metrics:
   receivers:
     mysql:
       type: mysql
-      endpoint: 127.0.0.1:3306
+      endpoint: /run/mysqld/mysqld.sock
       username: opsagent
       password: "$MONITOR_PW"
   service:

@@ -74,6 +74,11 @@ describe("MySQL VM boot scripts: what a real boot required", () => {
         assert.doesNotMatch(script, /'dbadmin'@'10\.30\.8\.0\/24'/);
     });
 
+    it("gcp: the Ops Agent reads MySQL over the socket (require_secure_transport refuses cleartext TCP, loopback included)", async () => {
+        const script = await gcpScript();
+        assert.match(script, /type: mysql\n\s+endpoint: \/run\/mysqld\/mysqld\.sock\n/);
+    });
+
     it("mysqlHost turns prefix lengths into netmasks", () => {
         assert.equal(mysqlHost("10.30.8.0/24"), "10.30.8.0/255.255.255.0");
         assert.equal(mysqlHost("10.0.0.0/9"), "10.0.0.0/255.128.0.0");

@@ -97,6 +97,19 @@ for (const [cloud, make] of [["aws", awsMysql], ["gcp", gcpMysql]] as const) {
             assert.equal(rootHosts, "localhost", "root exists at localhost only, and no anonymous user");
         });
 
+        if (cloud === "gcp") {
+            it("lets the Ops Agent's monitoring user in where its configuration points (the socket), and not over cleartext TCP", () => {
+                const config = w.vm.exec("cat /etc/google-cloud-ops-agent/config.yaml").out;
+                const endpoint = /^\s+endpoint: (\S+)$/m.exec(config)?.[1] ?? "";
+                const password = /^\s+password: "([^"]+)"$/m.exec(config)?.[1] ?? "";
+                assert.match(endpoint, /^\//, `the receiver's endpoint: ${endpoint}`);
+                const ok = w.vm.exec(`MYSQL_PWD=${q(password)} mysql --socket=${endpoint} -u opsagent -N -B -e 'SELECT COUNT(*) > 0 FROM information_schema.GLOBAL_STATUS'`, true);
+                assert.equal(ok.code, 0, ok.err);
+                const tcp = w.vm.exec(`MYSQL_PWD=${q(password)} mysql -h 127.0.0.1 --protocol=tcp --skip-ssl -u opsagent -e 'SELECT 1'`, true);
+                assert.notEqual(tcp.code, 0, "cleartext TCP from loopback was admitted");
+            });
+        }
+
         it("writes and the scheduled dump puts the data in the bucket", () => {
             const ok = client(w, w.clientIp, "CREATE TABLE items (id int PRIMARY KEY, note text); INSERT INTO items VALUES (1, 'first boot')", { ca });
             assert.equal(ok.code, 0, ok.err);
