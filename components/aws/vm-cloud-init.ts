@@ -2,6 +2,9 @@ import { Engine } from "../config/schema";
 import { DATA_MOUNT, ENGINE_PROCESS } from "./alarms";
 import { IMDS_REGION } from "./replica-user-data";
 import { noDefaultClusterLines } from "../vm/postgres-common";
+import { certificateLines, flavourLines, initialiseLines, mysqlAuthSocketLine, mysqlHost, mysqlOnlyOptionLines, rootSocketOnlySql, startLines, tlsOptions } from "../vm/mysql-common";
+
+export { mysqlHost };
 
 /** The host's distribution (debian | ubuntu), read when the script runs. */
 const OS_ID = "$(. /etc/os-release && echo \"$ID\")";
@@ -159,27 +162,25 @@ function postgresSetup(a: VmScriptArgs, clients: string[]): string[] {
     ];
 }
 
-/** MySQL host patterns take a netmask, not a prefix length: 10.0.0.0/16 → 10.0.0.0/255.255.0.0. */
-export function mysqlHost(cidr: string): string {
-    const [addr, bits] = cidr.split("/");
-    const n = Number(bits);
-    const mask = [0, 1, 2, 3].map((i) => 256 - 2 ** (8 - Math.max(0, Math.min(8, n - i * 8))));
-    return `${addr}/${mask.join(".")}`;
-}
-
 function mysqlSetup(a: VmScriptArgs, clients: string[]): string[] {
     const hosts = clients.filter((c) => !c.includes(":")).map(mysqlHost);
+    // The data disk is bind-mounted at the package's own datadir (AppArmor's profile on Ubuntu names it).
+    const datadir = "/var/lib/mysql";
     return [
-        "cat > /etc/mysql/mysql.conf.d/zz-dbplace.cnf <<EOF",
+        ...flavourLines(),
+        ...initialiseLines(datadir),
+        ...certificateLines(datadir),
+        'cat > "$MYSQL_CNF_DIR/zz-dbplace.cnf" <<EOF',
         "[mysqld]",
         "bind-address = 127.0.0.1,${PRIVATE_IP}",
-        // MySQL 8 generates its own certificates at initialisation; clients must use them.
-        "require_secure_transport = ON",
+        ...tlsOptions(datadir),
         `max_connections = ${a.maxConnections}`,
         "EOF",
-        "systemctl enable mysql",
-        "systemctl restart mysql",
+        ...mysqlOnlyOptionLines([]),
+        ...startLines(),
+        mysqlAuthSocketLine(),
         "mysql --protocol=socket -uroot <<SQL",
+        ...rootSocketOnlySql(),
         `CREATE DATABASE IF NOT EXISTS \\\`${a.database}\\\`;`,
         ...hosts.flatMap((h) => [
             `CREATE USER IF NOT EXISTS '${a.username}'@'${h}' IDENTIFIED BY '\${PASSWORD}' REQUIRE SSL;`,

@@ -7,6 +7,7 @@ import { labelKeyProblem, labelValueProblem } from "./k8s-labels";
 import { ENGINE_PROFILES } from "./engines";
 import { ConfigError } from "./errors";
 import { rdsDatabaseNameProblem, rdsIdentifierProblem } from "./aws-rules";
+import { gcpNameProblems, NamingInput } from "./gcp-names";
 import { AwsSpec, awsProvider, resolveAws } from "./aws";
 import { Ambient, gcpProvider, GcpSpec, resolveGcp } from "./gcp";
 import { describeIssues, show } from "./issues";
@@ -202,6 +203,12 @@ export function resolveStack(raw: unknown, project = "dbplace", ambient: Ambient
             // RDS derives identifiers and the DBName from the database's own name (config/aws-rules.ts).
             for (const problem of [rdsIdentifierProblem(name), rdsDatabaseNameProblem(spec.engine, spec.databaseName)]) {
                 if (problem) problems.push(`${key(base.length ? base : ["databases"])}: database name "${rawName}" on placement "managed" (RDS): ${problem}.`);
+            }
+        }
+        if (spec?.cloud === "gcp") {
+            // The names the GCP placements derive from the database's name, against the API's rules (config/gcp-names.ts).
+            for (const problem of gcpNameProblems(gcpNamingInput(spec))) {
+                problems.push(`${key(base.length ? base : ["databases"])}: database name "${rawName}" on cloud "gcp" placement "${spec.placement}": ${problem}.`);
             }
         }
         if (spec) databases.push(spec);
@@ -604,3 +611,14 @@ function resolveBackup(e: RawDatabaseEntry, fail: Report): BackupSpec | undefine
 
 const AWS_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const GCP_SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
+
+/** What config/gcp-names.ts needs of a GCP spec (the stack name only changes scoped ids' hashes, never their length). */
+export function gcpNamingInput(spec: DatabaseSpec, stack = "stack"): NamingInput {
+    const bakedOnVms = spec.replicas.kind === "baked" && spec.placement !== "cluster" && !spec.cluster.configured;
+    return {
+        stack, database: spec.name, placement: spec.placement, replicaKind: spec.replicas.kind, replicaCount: spec.replicas.count,
+        highAvailability: spec.highAvailability, bakedOnVms,
+        createsBucket: !String(spec.backup.destination ?? "").startsWith("gs://"),
+        createsGke: spec.cluster.create && (spec.placement === "cluster" || spec.replicas.kind === "baked"),
+    };
+}

@@ -15,6 +15,8 @@ export interface DockerBakedMysqlReplicasArgs {
     readonly network: pulumi.Input<string>;
     /** The master's password: the reader's password is derived from it, as for PostgreSQL. */
     readonly masterPassword: pulumi.Input<string>;
+    /** The database's CA and certificate (naming `<name>-ro`), shared with the master; default: one of the replicas' own. */
+    readonly tls?: DatabaseTls;
 }
 
 /**
@@ -38,7 +40,7 @@ export class DockerBakedMysqlReplicas extends pulumi.ComponentResource implement
         const parent = { parent: this };
         const password = readerPassword(args.masterPassword);
         this.imageRef = dockerBakedImage(`${name}-image`, spec, password, parent);
-        const tls = new DatabaseTls(`${name}-tls`, {
+        const tls = args.tls ?? new DatabaseTls(`${name}-tls`, {
             commonName: `${pulumi.getStack()}/${spec.name}-ro`,
             subjectAltNames: ["127.0.0.1", "localhost", `${spec.name}-ro`],
         }, parent);

@@ -14,9 +14,12 @@ import { masterHba, masterIdent, ROLES, rolesScript, VERIFIER_FILES } from "../s
 import { RUN_DIR } from "../bake";
 import { DatabaseTls } from "../tls";
 import { secretUploads, startScriptUpload, tlsFiles } from "./secrets";
+import { mysqlMasterSettings } from "./mysql-master";
 
 /** Query parameters of every PostgreSQL URI the placement hands out: TLS, and the server's name checked. */
 export const VERIFY_FULL = "?sslmode=verify-full";
+/** MySQL's equivalent (Connector/J, mysqlsh, the mysql client's --ssl-mode): TLS, the CA and the host name checked. */
+export const MYSQL_VERIFY_IDENTITY = "?ssl-mode=VERIFY_IDENTITY";
 
 export interface DockerDatabaseArgs {
     /** Resolved database spec (placement docker). */
@@ -78,10 +81,12 @@ export class DockerDatabase extends pulumi.ComponentResource implements Database
         const postgres = spec.engine === "postgres";
         const appPassword = postgres ? new random.RandomPassword(`${name}-app-password`, { length: 32, special: false }, parent).result : password.result;
         const monitorPassword = postgres ? new random.RandomPassword(`${name}-monitor-password`, { length: 32, special: false }, parent).result : password.result;
-        const tls = postgres ? new DatabaseTls(`${name}-tls`, {
+        // One CA per database for every server of it (master, replicas); MySQL's master serves TLS too.
+        const databaseTls = new DatabaseTls(`${name}-tls`, {
             commonName: `${pulumi.getStack()}/${name}`,
             subjectAltNames: ["127.0.0.1", "localhost", masterAlias, `${spec.name}-ro`],
-        }, parent) : undefined;
+        }, parent);
+        const tls = postgres ? databaseTls : undefined;
         // Clients are admitted from the database's own network only; the host's published port arrives
         // from its gateway, inside that subnet. `samenet` is the same set when the engine reports no subnet.
         const allowed = network.ipamConfigs.apply((c) => [c?.[0]?.subnet || "samenet"]);
@@ -111,15 +116,7 @@ export class DockerDatabase extends pulumi.ComponentResource implements Database
                     ...(replicationPassword ? { [VERIFIER_FILES.replication]: replicationPassword.apply((p) => scramVerifier(p)) } : {}),
                 })],
                 healthcheck: { tests: ["CMD", START_SCRIPT_PATH, "probe", spec.databaseName], interval: "2s", timeout: "5s", retries: 30, startPeriod: "5s" },
-            } : {
-                envs: [
-                    pulumi.secret(pulumi.interpolate`${profile.env.password}=${password.result}`),
-                    ...(profile.env.user ? [`${profile.env.user}=${profile.username}`] : []),
-                    `${profile.env.database}=${spec.databaseName}`,
-                    ...Object.entries(profile.fixedEnv).map(([k, v]) => `${k}=${v}`),
-                ],
-                healthcheck: { tests: ["CMD-SHELL", profile.readyShell(spec.databaseName)], interval: "2s", timeout: "5s", retries: 30, startPeriod: "5s" },
-            }),
+            } : mysqlMasterSettings({ spec, password: password.result, tls: databaseTls })),
             volumes: [{ volumeName: volume.name, containerPath: profile.dataMountPath }],
             networksAdvanced: [{ name: network.name, aliases: [masterAlias] }],
             ports: [{ internal: profile.port, ip: "127.0.0.1" }],
@@ -167,7 +164,7 @@ export class DockerDatabase extends pulumi.ComponentResource implements Database
         this.port = master.ports.apply((p) => p?.[0]?.external ?? profile.port);
         this.database = pulumi.output(spec.databaseName);
         this.username = pulumi.output(postgres ? ROLES.app : profile.username);
-        this.caCert = tls ? tls.caCert : pulumi.output("");
+        this.caCert = databaseTls.caCert;
         this.metricsUrl = pulumi.interpolate`http://127.0.0.1:${exporter.ports.apply((p) => p?.[0]?.external)}/metrics`;
         this.connectionSecret = connectionUri({
             scheme: profile.scheme,
@@ -176,14 +173,14 @@ export class DockerDatabase extends pulumi.ComponentResource implements Database
             host: this.host,
             port: this.port,
             database: spec.databaseName,
-            // MySQL serves its own self-signed certificate: encrypted, but not verifiable against a CA of ours.
-            params: postgres ? VERIFY_FULL : "?ssl-mode=REQUIRED",
+            // Both engines serve the database's certificate (127.0.0.1 among its names): clients verify it with caCert.
+            params: postgres ? VERIFY_FULL : MYSQL_VERIFY_IDENTITY,
         });
 
         const replicaArgs = tls && { spec, network: network.name, masterAlias, masterPassword: password.result, replicationPassword, master, appPassword, tls, authFiles };
         const replicas =
             spec.engine === "mysql" && spec.replicas.kind === "baked"
-                ? new DockerBakedMysqlReplicas(`${name}-baked`, { spec, network: network.name, masterPassword: password.result }, parent)
+                ? new DockerBakedMysqlReplicas(`${name}-baked`, { spec, network: network.name, masterPassword: password.result, tls: databaseTls }, parent)
             : !replicaArgs ? undefined
             : spec.replicas.kind === "baked" ? new DockerBakedReplicas(`${name}-baked`, replicaArgs, parent)
             : streaming ? new DockerStreamingReplicas(`${name}-streaming`, replicaArgs, parent)

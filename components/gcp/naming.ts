@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
 import { GcpSpec } from "../config/gcp";
+import { scopedId } from "../config/gcp-names";
 
 /**
  * Names and labels GCP needs spelled out. Most resources are auto-named by Pulumi (`<logical>-<suffix>`);
@@ -25,15 +25,9 @@ export function gcpLabels(spec: DatabaseSpec, role: string): Record<string, stri
     };
 }
 
-function shortHash(text: string, length = 6): string {
-    return createHash("sha256").update(text).digest("hex").slice(0, length);
-}
-
-/** Project-unique id for this stack + database (+ role): `<db>-<hash>`, ≤ maxLength, DNS-label safe. */
+/** Project-unique id for this stack + database (+ role): `<db>-<role>-<hash>`, ≤ maxLength, DNS-label safe (config/gcp-names.ts checks it). */
 export function stackScopedId(spec: DatabaseSpec, role: string, maxLength = 63): string {
-    const hash = shortHash(`${pulumi.getStack()}/${spec.name}/${role}`);
-    const head = `${spec.name}-${role}`.slice(0, maxLength - hash.length - 1).replace(/-+$/, "");
-    return `${head}-${hash}`;
+    return scopedId(pulumi.getStack(), spec.name, role, maxLength);
 }
 
 /** Service account ids are 6-30 characters, `[a-z][-a-z0-9]*[a-z0-9]`. */

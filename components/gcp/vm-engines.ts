@@ -1,6 +1,7 @@
 import { InstancePreset } from "../config/presets";
 import { DatabaseSpec } from "../config/validate";
 import { noDefaultClusterLines } from "../vm/postgres-common";
+import { certificateLines, flavourLines, initialiseLines, mysqlAuthSocketLine, mysqlHost, mysqlOnlyOptionLines, rootSocketOnlySql, startLines, tlsOptions } from "../vm/mysql-common";
 
 /**
  * Engine-specific shell for the database VMs' startup script (vm-startup.ts assembles it). Every
@@ -135,39 +136,43 @@ function mysql({ spec, role, clientCidrs, replicationCidrs }: EngineScriptArgs):
     const preset = spec.preset as InstancePreset;
     const db = spec.databaseName;
     const series = spec.engineVersion === "8.0" ? "mysql-8.0" : "mysql-8.4-lts";
+    const datadir = "$DATA/mysql";
+    // MySQL-8-only options (vm/mysql-common.ts writes them only for that flavour): GTIDs, super_read_only.
+    const mysqlOnly = ["gtid_mode = ON", "enforce_gtid_consistency = ON", ...(role === "standby" ? ["super_read_only = ON"] : [])];
     return {
+        // Oracle's repository (MySQL 8 only, unverified here), skipped when a server is installed already.
         install: `
-if ! command -v mysqld >/dev/null; then
+if [ ! -x /usr/sbin/mysqld ] && [ ! -x /usr/sbin/mariadbd ]; then
   curl -fsSL https://repo.mysql.com/RPM-GPG-KEY-mysql-2023 | gpg --dearmor -o /usr/share/keyrings/mysql.gpg
   echo "deb [signed-by=/usr/share/keyrings/mysql.gpg] http://repo.mysql.com/apt/debian $(. /etc/os-release; echo "$VERSION_CODENAME") ${series}" > /etc/apt/sources.list.d/mysql.list
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q mysql-server
-  systemctl stop mysql
-  # Move the data directory onto the data disk once; later boots find it there.
-  [ -d "$DATA/mysql" ] || rsync -a /var/lib/mysql/ "$DATA/mysql/"
 fi`,
+        // The data directory lives on the data disk from the start, initialised there when the disk has none.
         configure: `
+${flavourLines().join("\n")}
+${initialiseLines(datadir).join("\n")}
+${certificateLines(datadir).join("\n")}
 SERVER_ID=$(echo "$PRIVATE_IP" | awk -F. '{print ($3 * 256 + $4)}')
-cat > /etc/mysql/mysql.conf.d/zz-dbplace.cnf <<EOF
+cat > "$MYSQL_CNF_DIR/zz-dbplace.cnf" <<EOF
 [mysqld]
-datadir = $DATA/mysql
+datadir = ${datadir}
 bind-address = 127.0.0.1,$PRIVATE_IP
 port = 3306
 max_connections = ${preset.maxConnections}
-require_secure_transport = ON
-tls_version = TLSv1.2,TLSv1.3
+${tlsOptions(datadir).join("\n")}
 server_id = $SERVER_ID
-gtid_mode = ON
-enforce_gtid_consistency = ON
 log_bin = binlog
 binlog_expire_logs_seconds = ${spec.backupRetentionDays * 86400}
 slow_query_log = ON
 long_query_time = 1
-${role === "standby" ? "read_only = ON\nsuper_read_only = ON" : ""}
+${role === "standby" ? "read_only = ON" : ""}
 EOF
-systemctl enable mysql
-systemctl restart mysql
-mysql -e "INSTALL PLUGIN clone SONAME 'mysql_clone.so'" 2>/dev/null || true
+${mysqlOnlyOptionLines(mysqlOnly).join("\n")}
+${startLines().join("\n")}
 ${role === "standby" ? `if [ ! -f "$DATA/.dbplace-replica" ]; then
+  # MySQL 8 only (unverified here): MariaDB has no CLONE.
+  [ "$MYSQL_FLAVOR" = mysql ] || { echo "a MySQL standby clones with MySQL 8's clone plugin; this server is $MYSQL_FLAVOR" >&2; exit 1; }
+  mysql -e "INSTALL PLUGIN clone SONAME 'mysql_clone.so'" 2>/dev/null || true
   # Clone the primary's data (the clone plugin restarts the server), then follow it by GTID.
   until mysql -e "SET GLOBAL clone_valid_donor_list = '$PRIMARY_IP:3306'; CLONE INSTANCE FROM 'replicator'@'$PRIMARY_IP':3306 IDENTIFIED BY '$REPL_PW' REQUIRE SSL"; do
     sleep 15; systemctl start mysql || true
@@ -178,20 +183,24 @@ ${role === "standby" ? `if [ ! -f "$DATA/.dbplace-replica" ]; then
 fi` : ""}`,
         // Passwords are generated without special characters, so quoting them in SQL is safe.
         accounts: `
+${mysqlAuthSocketLine()}
+[ "$MYSQL_FLAVOR" = mariadb ] || mysql -e "INSTALL PLUGIN clone SONAME 'mysql_clone.so'" 2>/dev/null || true
 mysql <<EOF
+${rootSocketOnlySql().join("\n")}
 CREATE DATABASE IF NOT EXISTS \\\`${db}\\\`;
 ${clientCidrs.map((c) => account("dbadmin", c, "$ADMIN_PW", `ALL PRIVILEGES ON \\\`${db}\\\`.*`)).join("\n")}
-${replicationCidrs.map((c) => account("replicator", c, "$REPL_PW", "REPLICATION SLAVE, BACKUP_ADMIN ON *.*")).join("\n")}
+${replicationCidrs.map((c) => account("replicator", c, "$REPL_PW", `REPLICATION SLAVE$(if [ "$MYSQL_FLAVOR" = mysql ]; then echo ", BACKUP_ADMIN"; fi) ON *.*`)).join("\n")}
 CREATE USER IF NOT EXISTS 'opsagent'@'localhost' IDENTIFIED BY '$MONITOR_PW';
 ALTER USER 'opsagent'@'localhost' IDENTIFIED BY '$MONITOR_PW';
 GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO 'opsagent'@'localhost';
 EOF`,
+        // The socket: require_secure_transport refuses every TCP client without TLS, loopback included.
         opsAgentReceivers: `
 metrics:
   receivers:
     mysql:
       type: mysql
-      endpoint: 127.0.0.1:3306
+      endpoint: /run/mysqld/mysqld.sock
       username: opsagent
       password: "$MONITOR_PW"
   service:
@@ -208,15 +217,16 @@ logging:
     pipelines:
       mysql:
         receivers: [mysql_error, mysql_slow]`,
-        dumpCommand: `mysqldump --single-transaction --routines --triggers --set-gtid-purged=OFF ${db}`,
+        dumpCommand: `mysqldump --single-transaction --routines --triggers $([ -x /usr/sbin/mariadbd ] || echo --set-gtid-purged=OFF) ${db}`,
     };
 }
 
-/** One MySQL account per allowed CIDR (host part in CIDR notation, MySQL 8.0.23+): the engine's own allow-list. */
+/** One MySQL account per allowed CIDR (host as address/netmask, which both flavours read): the engine's own allow-list. */
 function account(user: string, cidr: string, password: string, grant: string): string {
+    const host = mysqlHost(cidr);
     return [
-        `CREATE USER IF NOT EXISTS '${user}'@'${cidr}' IDENTIFIED BY '${password}' REQUIRE SSL;`,
-        `ALTER USER '${user}'@'${cidr}' IDENTIFIED BY '${password}' REQUIRE SSL;`,
-        `GRANT ${grant} TO '${user}'@'${cidr}';`,
+        `CREATE USER IF NOT EXISTS '${user}'@'${host}' IDENTIFIED BY '${password}' REQUIRE SSL;`,
+        `ALTER USER '${user}'@'${host}' IDENTIFIED BY '${password}' REQUIRE SSL;`,
+        `GRANT ${grant} TO '${user}'@'${host}';`,
     ].join("\n");
 }

@@ -12,8 +12,8 @@ export function describeContract(name: string, c: Record<string, unknown>): stri
  * line runs (`npm run -s outputs`), so it never lands in the terminal or the shell history.
  */
 export function connectLines(stack: string, name: string, c: Record<string, unknown>, caFile?: string): string[] {
-    // sslmode=verify-full needs the CA: libpq reads it from PGSSLROOTCERT.
-    const client = c.engine === "mysql" ? "mysqlsh --sql" : `${caFile ? `PGSSLROOTCERT=${caFile} ` : ""}psql`;
+    // sslmode=verify-full needs the CA: libpq reads it from PGSSLROOTCERT; MySQL's ssl-mode=VERIFY_IDENTITY from --ssl-ca.
+    const client = c.engine === "mysql" ? `mysqlsh --sql${caFile ? ` --ssl-ca=${caFile}` : ""}` : `${caFile ? `PGSSLROOTCERT=${caFile} ` : ""}psql`;
     const reachable = c.host === "127.0.0.1";
     const line = (key: string) => `${client} "$(npm run -s outputs -- ${stack} ${name}.${key})"`;
     if (!reachable) return [`  connect from inside the network: npm run -s outputs -- ${stack} ${name}.connectionSecret`];

@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { MYSQL_MASTER_START, MYSQL_MASTER_START_PATH } from "../../components/docker/mysql-master";
 import * as assert from "node:assert/strict";
 import { runProgram } from "../../lib/mock-runner";
 import { loadStackConfig } from "../../lib/stacks";
@@ -136,8 +138,22 @@ describe("local/docker placement", () => {
     it("initialises mysql with the app user and no usable root password", async () => {
         const master = one(await run({ cloud: "local", placement: "docker", engine: "mysql" }), CONTAINER, "app-master");
         const envs = (master.inputs.envs as string[]).filter((e) => !e.startsWith("MYSQL_PASSWORD"));
-        assert.deepEqual(envs.sort(), ["MYSQL_DATABASE=app", "MYSQL_RANDOM_ROOT_PASSWORD=yes", "MYSQL_USER=dbadmin"]);
+        assert.deepEqual(envs.sort(), ["MYSQL_DATABASE=app", "MYSQL_RANDOM_ROOT_PASSWORD=yes", "MYSQL_ROOT_HOST=localhost", "MYSQL_USER=dbadmin"]);
         assert.deepEqual(master.inputs.ports, [{ internal: 3306, ip: "127.0.0.1" }]);
+    });
+
+    it("runs the mysql master TLS-only with the database's certificate, and hands out a string that verifies it", async () => {
+        const result = await run({ cloud: "local", placement: "docker", engine: "mysql", image: "dbplace/mariadb:10.11" });
+        const master = one(result, CONTAINER, "app-master");
+        assert.deepEqual(master.inputs.entrypoints, [MYSQL_MASTER_START_PATH]);
+        const uploads = master.inputs.uploads as { file: string; content: string }[];
+        assert.deepEqual(uploads.map((u) => u.file).sort(), ["/etc/dbplace/secrets/ca.crt", "/etc/dbplace/secrets/server.crt", "/etc/dbplace/secrets/server.key", MYSQL_MASTER_START_PATH]);
+        execFileSync("bash", ["-n"], { input: uploads.find((u) => u.file === MYSQL_MASTER_START_PATH)!.content });
+        assert.match(MYSQL_MASTER_START, /--require-secure-transport=ON/);
+        const app = result.outputs.databases.app;
+        assert.match(app.connectionSecret, /^mysql:\/\/dbadmin:[^@]+@127\.0\.0\.1:\d+\/app\?ssl-mode=VERIFY_IDENTITY$/);
+        assert.equal(app.caCert, uploads.find((u) => u.file.endsWith("/ca.crt"))!.content);
+        assert.doesNotMatch(app.username, /^root$/);
     });
 
     it("two databases in one stack never collide", async () => {

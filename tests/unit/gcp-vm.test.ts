@@ -171,7 +171,8 @@ describe("gcp/vm placement (Compute Engine)", () => {
         assert.match(primary, /mysql-8\.4-lts/);
         assert.match(primary, /require_secure_transport = ON/);
         assert.match(primary, /gtid_mode = ON/);
-        assert.match(primary, /CREATE USER IF NOT EXISTS 'dbadmin'@'10\.40\.0\.0\/16' IDENTIFIED BY '\$ADMIN_PW' REQUIRE SSL;/);
+        // address/netmask: both MySQL 8 and MariaDB read it (a /16 suffix is MySQL 8.0.23+ only).
+        assert.match(primary, /CREATE USER IF NOT EXISTS 'dbadmin'@'10\.40\.0\.0\/255\.255\.0\.0' IDENTIFIED BY '\$ADMIN_PW' REQUIRE SSL;/);
         assert.doesNotMatch(primary, /'dbadmin'@'%'/);
         assert.match(primary, /type: mysql\n/);
         const standby = script(one(result, INSTANCE, "app-standby-0"));

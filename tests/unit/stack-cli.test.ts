@@ -75,6 +75,9 @@ describe("npm run up: what a stack needs, from its validated config", () => {
         assert.match(text, /replica PGSSLROOTCERT=\S+ psql "\$\(npm run -s outputs -- dev app\.readConnectionSecret\)"/);
         const noReplicas = connectLines("dev", "app", { ...c, readConnectionSecret: c.connectionSecret, readPort: c.port });
         assert.equal(noReplicas.length, 1, "no replica line when reads go to the master");
+        // MySQL's string asks for ssl-mode=VERIFY_IDENTITY: the line hands mysqlsh the CA.
+        const my = connectLines("dev", "app", { ...c, engine: "mysql" }, "/home/u/.cache/dbplace/ca/dev-app.crt");
+        assert.match(my[0], /connect mysqlsh --sql --ssl-ca=\/home\/u\/\.cache\/dbplace\/ca\/dev-app\.crt "\$\(npm run -s outputs -- dev app\.connectionSecret\)"/);
     });
 });
 

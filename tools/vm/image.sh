@@ -14,7 +14,7 @@ IMAGE="${VM_IMAGE:-dbplace/vm-test:bookworm}"
 # What the scripts apt-get install on a stock Debian 12 cloud image, plus systemd and the tools the
 # fake cloud itself uses (python3 for the metadata server, iproute2 for the link-local address).
 # docker.io: the baked-replica hosts run the baked image in a container engine inside the VM.
-PACKAGES="systemd,systemd-sysv,dbus,postgresql-15,postgresql-common,postgresql-client-15,ssl-cert,sudo,curl,ca-certificates,gnupg,cron,rsync,openssl,python3,e2fsprogs,iproute2,procps,util-linux,mount,logrotate,bsdutils,docker.io"
+PACKAGES="systemd,systemd-sysv,dbus,postgresql-15,postgresql-common,postgresql-client-15,mariadb-server,mariadb-client,ssl-cert,sudo,curl,ca-certificates,gnupg,cron,rsync,openssl,python3,e2fsprogs,iproute2,procps,util-linux,mount,logrotate,bsdutils,docker.io"
 ROOTFS_KEY="$(echo "$PACKAGES" | sha256sum | cut -c1-12)"
 ROOTFS_TAR="$CACHE/bookworm-vm-$ROOTFS_KEY.tar"
 ROOTFS_IMAGE="dbplace/vm-test-rootfs:$ROOTFS_KEY"
