@@ -1,5 +1,9 @@
 import * as assert from "node:assert/strict";
-import { CURRENT_TAG, LOOP_ANNOTATIONS, loopJobConfig, rollPatch } from "../../components/bake/loop-job";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { contentDigest, CURRENT_TAG, LOOP_ANNOTATIONS, loopJobConfig, rollPatch } from "../../components/bake/loop-job";
+import { inspectDump } from "../../components/bake/dumpfile";
 import { loopDumpScript } from "../../components/cluster/bake-loop";
 import { resolveStack } from "../../components/config";
 import { runProgram } from "../../lib/mock-runner";
@@ -109,6 +113,28 @@ describe("the bake Job's own code (components/bake/loop-job.ts)", () => {
         assert.deepEqual(JSON.parse(rollPatch("abc", `${REPO}@sha256:1`)), {
             spec: { template: { metadata: { annotations: { [LOOP_ANNOTATIONS.digest]: "abc", [LOOP_ANNOTATIONS.image]: `${REPO}@sha256:1` } } } },
         });
+    });
+
+    it("tells two dumps of unchanged data apart from a change: only the header's creation time is left out", () => {
+        const seed = path.resolve(__dirname, "../../stacks/seed/app.dump");
+        const bytes = fs.readFileSync(seed);
+        const [start, end] = inspectDump(seed).createdAtBytes;
+        assert.ok(start > 5 && end - start >= 7, `the creation time's bytes: ${start}..${end}`);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbplace-content-"));
+        const later = Buffer.from(bytes);
+        for (let i = start; i < end; i++) later[i] ^= 0x01; // another second, minute, day…
+        fs.writeFileSync(path.join(dir, "later.dump"), later);
+        const changed = Buffer.from(bytes);
+        const at = bytes.indexOf("products"); // a table's name in the table of contents, framing intact
+        assert.ok(at > end, "the seed dump names its products table");
+        changed[at] = "P".charCodeAt(0);
+        fs.writeFileSync(path.join(dir, "changed.dump"), changed);
+        try {
+            assert.equal(contentDigest(path.join(dir, "later.dump")), contentDigest(seed), "unchanged data: same content");
+            assert.notEqual(contentDigest(path.join(dir, "changed.dump")), contentDigest(seed), "one byte of data: another content");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("publishes the dump only once pg_dump finished (the bake never reads half a dump)", () => {
