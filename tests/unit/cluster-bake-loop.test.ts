@@ -85,6 +85,19 @@ describe("cluster: the re-bake loop in the cluster (replicas.repository without 
         assert.match(verifier, /^SCRAM-SHA-256\$4096:[^$]+\$[^:]+:.+$/, "a verifier, never the reader's password");
     });
 
+    it("pushes with the dockerconfigjson Secret named in replicas.pushSecret, and asks for one where a registry needs a login", async () => {
+        const r = await run({ ...loop, replicas: { ...loop.replicas, pushSecret: "registry-login" } });
+        const pod = one(r, CRON, "app-baked-rebake").inputs.spec.jobTemplate.spec.template.spec;
+        const bake = pod.containers[0];
+        const config = bake.env.find((e: any) => e.name === "DOCKER_CONFIG").value;
+        assert.deepEqual(bake.volumeMounts.find((m: any) => m.name === "push"), { name: "push", mountPath: config, readOnly: true });
+        assert.deepEqual(pod.volumes.find((v: any) => v.name === "push").secret.items, [{ key: ".dockerconfigjson", path: "config.json" }]);
+        for (const repository of ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/app-baked", "europe-west1-docker.pkg.dev/p/r/app-baked"]) {
+            await expectConfigError(() => run({ ...loop, replicas: { kind: "baked", repository } }), /dbplace:replicas\.pushSecret is not set/, /needs a login/);
+        }
+        await expectConfigError(() => run({ ...loop, replicas: { kind: "baked", image: `${REPO}:x`, pushSecret: "s" } }), /replicas\.pushSecret only applies/);
+    });
+
     it("alerts when the loop's last scheduled run has not succeeded", async () => {
         const r = await run({ ...loop, cluster: { prometheusOperator: true } });
         const rules = one(r, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "app-baked-alerts").inputs.spec.groups[0].rules;
