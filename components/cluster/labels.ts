@@ -76,6 +76,9 @@ export function objectNames(spec: DatabaseSpec) {
         baked: `${n}-baked`,
         reader: `${n}-reader`,
         replicaTls: `${n}-replica-tls`,
+        serverSecret: `${n}-server`,
+        standbySecret: `${n}-replica-server`,
+        monitorSecret: `${n}-monitor`,
         serviceAccount: n,
         dumpServiceAccount: `${n}-dump`,
     };
