@@ -13,7 +13,7 @@ export interface DatabaseTlsArgs {
     /**
      * More server certificates from the same CA, each with its own key and names: servers that clients
      * reach by other names (a primary and its read replicas) verify against the one `caCert` without
-     * sharing a key, so a replica's key never lets it pass for the primary.
+     * sharing a key, so a replica's key never lets it pass for the primary. Default: none.
      */
     readonly servers?: Record<string, readonly pulumi.Input<string>[]>;
 }
