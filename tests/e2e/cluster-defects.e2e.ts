@@ -2,6 +2,7 @@
 // runner's record, so what runs is what `pulumi up` would send) started in Docker from the project's
 // base image with their user, env, init scripts and claims, the way a kubelet would.
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,7 +13,7 @@ import { resolveStack } from "../../components/config";
 import { MockRun, runProgram } from "../../lib/mock-runner";
 import { program } from "../../program";
 import { one } from "../helpers/resources";
-import { BASE_IMAGE, ensureDockerAndBaseImage, removeImages, RUN_ID } from "./support/env";
+import { BASE_IMAGE, ensureDockerAndBaseImage, removeImages, REPO_ROOT, RUN_ID } from "./support/env";
 import { claimVolume, execCode, LABEL, removeThisRun, runPodContainer, volumePath, waitFor } from "./support/pods";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
@@ -162,6 +163,8 @@ describe("cluster placement pods, run for real (docker)", function () {
         const exporter = pod.containers.find((c: any) => c.name === "exporter");
         assert.ok(!exporter.env.some((e: any) => e.valueFrom), "no secret in the exporter's environment");
         const name = `${p}-exporter`;
+        // The project's build of the community exporter (the rendered default is a registry image this network cannot pull).
+        execFileSync(path.join(REPO_ROOT, "tools", "docker", "exporter-image.sh"), { stdio: ["ignore", process.stderr, process.stderr] });
         await runPodContainer({
             name, pod: { ...pod, containers: [{ ...exporter, image: "dbplace/postgres-exporter:0.17.1" }] }, secretVolumes: secretVolumes(run), configMaps: configMaps(run),
             network: `container:${p}`, hostname: "app-0",
