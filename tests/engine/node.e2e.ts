@@ -156,7 +156,7 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         assert.match(unverified.out, /root certificate file .* does not exist/);
     });
 
-    it("2a. the superuser cannot log in over the network even with its password, cleartext is refused, and every network client is encrypted", function () {
+    it("2a. the superuser cannot log in over the network even with its password, cleartext is refused, and every network client is encrypted", async function () {
         const files = kjson(["-n", NS, "get", "secret", "app-server"]).data;
         const superPw = Buffer.from(files["superuser.pass"], "base64").toString();
         const appPw = decodeURIComponent(new URL(app.connectionSecret).password);
@@ -166,6 +166,9 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         const plain = psqlPod(CLIENT_NS, "cleartext", `postgresql://dbplace_app:${encodeURIComponent(appPw)}@${app.host}:${app.port}/app?sslmode=disable`, "SELECT 1", undefined, 3);
         assert.notEqual(plain.code, 0, "a cleartext client got in");
         assert.match(plain.out, /no pg_hba\.conf entry .* no encryption/);
+        // A scrape makes the exporter connect (nothing else scrapes it here); it keeps that connection.
+        const primary = kjson(["-n", NS, "get", "pod", "app-0"]);
+        assert.match(await get(`http://${primary.status.podIP}:9187/metrics`), /^pg_up 1$/m);
         // The superuser over the unix socket in the pod (peer authentication) is the way in that remains.
         const rows = ok(kubectl(["-n", NS, "exec", "app-0", "-c", "postgres", "--", "psql", "-XAtq", "-U", "dbadmin", "-d", "app", "-c",
             "SELECT a.usename || ':' || s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.client_addr IS NOT NULL ORDER BY 1"]), "psql over the socket").stdout.trim().split("\n");
