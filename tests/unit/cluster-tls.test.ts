@@ -145,3 +145,16 @@ describe("cluster: least privilege and TLS for the primary (issue 15)", () => {
         assert.equal(result.resources.filter((r) => r.type === "random:index/randomBytes:RandomBytes").length, 0);
     });
 });
+
+describe("cluster: a rotated certificate restarts the servers (issue 15)", () => {
+    it("the pod template's digest follows every file of the Secret, and only them", async () => {
+        const { filesDigest } = await import("../../components/cluster/security");
+        const value = (o: any) => new Promise<string>((resolve) => o.apply((v: string) => { resolve(v); return v; }));
+        const files = { "server.crt": "cert A", "pg_hba.conf": "hba", "superuser.pass": "pw" };
+        const a = await value(filesDigest(files));
+        assert.equal(await value(filesDigest({ ...files })), a, "same files, same template: no restart on a plain `pulumi up`");
+        assert.notEqual(await value(filesDigest({ ...files, "server.crt": "cert B" })), a, "a new certificate restarts the pods");
+        assert.notEqual(await value(filesDigest({ ...files, "pg_hba.conf": "hba 2" })), a, "a new pg_hba restarts the pods");
+        assert.match(a, /^[0-9a-f]{64}$/);
+    });
+});
