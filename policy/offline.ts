@@ -47,6 +47,9 @@ export function checkRun(run: MockRun, opts: OfflineOptions = {}): OfflineViolat
         }
     }
     const entries = run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: unwrapSecrets(r.inputs) as Record<string, any>, parentUrn: r.parentUrn, protect: r.protect }));
+    // The stack itself, whose outputs (the database contracts) the engine shows stack policies as its props.
+    const stackName = `${run.project}-${run.stack}`;
+    entries.push({ type: "pulumi:pulumi:Stack", name: stackName, urn: `urn:pulumi:${run.stack}::${run.project}::pulumi:pulumi:Stack::${stackName}`, props: unwrapSecrets(run.outputs) as Record<string, any>, parentUrn: undefined, protect: false });
     for (const policy of opts.stackPolicies ?? (opts.policies ? [] : allStackPolicies)) {
         const args = stackArgs(entries, { stackTags: opts.stackTags, config: opts.config?.[policy.name] });
         policy.validateStack(args, (message, urn) => {

@@ -1,4 +1,5 @@
 import { noAllowListCoveringInternet, wideAllowListEntries } from "./rules/allow-lists";
+import { noSuperuserInContract, tlsRequiredInContract } from "./rules/contracts";
 import { encryptedAtRest } from "./rules/encryption";
 import { noIngressRulesCoveringInternet } from "./rules/ingress-rules";
 import { dockerPortsOnLoopback, noExposedDatabaseService, noPublicDatabaseEndpoint, noPublicIpOnDatabaseVm, noWorldIngressOnDatabasePorts } from "./rules/network";
@@ -29,11 +30,11 @@ export const policies: DbplacePolicy[] = [
 ];
 
 /** Rules that need the whole stack at once; the pack serves them after the resource rules. */
-export const stackPolicies: DbplaceStackPolicy[] = [noIngressRulesCoveringInternet];
+export const stackPolicies: DbplaceStackPolicy[] = [noIngressRulesCoveringInternet, noSuperuserInContract, tlsRequiredInContract];
 
 export {
     approvedSizes, bakedReplicaMaxStaleness, dockerPortsOnLoopback, encryptedAtRest, noAllowListCoveringInternet, noExposedDatabaseService,
-    noIngressRulesCoveringInternet, noPublicDatabaseEndpoint, noPublicIpOnDatabaseVm, noWorldIngressOnDatabasePorts, productionBackupRetention,
+    noIngressRulesCoveringInternet, noPublicDatabaseEndpoint, noSuperuserInContract, tlsRequiredInContract, noPublicIpOnDatabaseVm, noWorldIngressOnDatabasePorts, productionBackupRetention,
     productionDeletionProtection, schedulesThatFire, wideAllowListEntries,
 };
 export type { DbplacePolicy, DbplaceStackPolicy } from "./rules/types";

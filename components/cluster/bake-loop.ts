@@ -10,6 +10,7 @@ import { SECRET_KEYS } from "./server";
 const WORK = "/work";
 const DUMP_FILE = `${WORK}/dump.pgdump`;
 const DOCKER_CONFIG = "/etc/dbplace/push";
+const CA_DIR = "/etc/dbplace/ca";
 
 /** How the Job's first container waits for the primary and dumps it where the bake container reads it. */
 export function loopDumpScript(file = DUMP_FILE): string {
@@ -97,8 +98,11 @@ export function bakeLoop(name: string, a: BakeLoopArgs, opts: pulumi.CustomResou
                     { name: "DB_NAME", value: spec.databaseName },
                     { name: "DB_USER", valueFrom: { secretKeyRef: { name: a.secret, key: SECRET_KEYS.username } } },
                     { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: a.secret, key: SECRET_KEYS.password } } },
+                    // The primary serves TLS only: verify its certificate against the CA in the credentials Secret.
+                    { name: "PGSSLMODE", value: "verify-full" },
+                    { name: "PGSSLROOTCERT", value: `${CA_DIR}/${SECRET_KEYS.caCert}` },
                 ],
-                volumeMounts: [{ name: "work", mountPath: WORK }],
+                volumeMounts: [{ name: "work", mountPath: WORK }, { name: "ca", mountPath: CA_DIR, readOnly: true }],
                 resources,
                 securityContext: containerSecurityContext,
             }],
@@ -123,6 +127,7 @@ export function bakeLoop(name: string, a: BakeLoopArgs, opts: pulumi.CustomResou
             }],
             volumes: [
                 { name: "work", emptyDir: {} },
+                { name: "ca", secret: { secretName: a.secret, items: [{ key: SECRET_KEYS.caCert, path: SECRET_KEYS.caCert }], defaultMode: 0o444 } },
                 ...(spec.replicas.pushSecret
                     ? [{ name: "push", secret: { secretName: spec.replicas.pushSecret, items: [{ key: ".dockerconfigjson", path: "config.json" }], defaultMode: 0o440 } }]
                     : []),

@@ -6,6 +6,8 @@ import { ConfigError } from "../config/errors";
 import { DatabaseSpec } from "../config/validate";
 import { connectionUri, DatabaseContract, statefulOptions } from "../contract";
 import { readerPassword } from "../replicas/reader";
+import { START_SCRIPT } from "../bake";
+import { ROLES } from "../security/postgres";
 import { DatabaseTls } from "../tls";
 import { ClusterBakedReplicas } from "./baked";
 import { dumpResources } from "./dump";
@@ -15,8 +17,9 @@ import { admitPolicy } from "./network";
 import { serviceAccounts } from "./identity";
 import { containerPreset, exporterQueriesData, ImageUser, podUser, REPLICATION_QUERIES } from "./pod";
 import { clusterProvider } from "./provider";
+import { CONFIG_DIGEST_ANNOTATION, exporterFiles, filesDigest, primaryNames, readOnlyNames, serverFiles, START_KEY } from "./security";
 import {
-    dataClaimTemplate, highAvailabilityScript, replicationInitScript, resizeClaims, SECRET_KEYS, serverPodSpec, spreadAffinity, STABLE_CLAIM_TEMPLATE,
+    dataClaimTemplate, highAvailabilityScript, PostgresPodFiles, resizeClaims, SECRET_KEYS, serverPodSpec, spreadAffinity, STABLE_CLAIM_TEMPLATE,
 } from "./server";
 import { ClusterStreamingReplicas } from "./streaming";
 
@@ -77,10 +80,22 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
 
         // Protected too: the data directory keeps the password it was initialised with.
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, statefulOptions(spec, { parent: this }));
-        // Every postgres gets the replication role at initdb, so adding standbys later needs no manual step.
-        const replicationPassword = spec.engine === "postgres"
+        const postgres = spec.engine === "postgres";
+        // Kept for every postgres (it predates the roles script); the role may log in only while the database has standbys.
+        const replicationPassword = postgres
             ? new random.RandomPassword(`${name}-replication-password`, { length: 32, special: false }, statefulOptions(spec, { parent: this }))
             : undefined;
+        // postgres: the contract's role and the exporter's; the roles script sets them on every start, so new ones take effect on a restart.
+        const appPassword = postgres ? new random.RandomPassword(`${name}-app-password`, { length: 32, special: false }, { parent: this }).result : password.result;
+        const monitorPassword = postgres ? new random.RandomPassword(`${name}-monitor-password`, { length: 32, special: false }, { parent: this }).result : undefined;
+        const streaming = spec.replicas.kind === "streaming";
+        const bakedService = spec.replicas.kind === "baked" && spec.replicas.mode === "service";
+        // One CA per database (the contract's caCert); the primary and the `-ro` servers each get their own key.
+        const tls = postgres ? new DatabaseTls(`${name}-tls`, {
+            commonName: `${pulumi.getStack()}/${spec.name}`,
+            subjectAltNames: readOnlyNames(spec, streaming),
+            servers: { primary: primaryNames(spec) },
+        }, { parent: this }) : undefined;
 
         const headless = new k8s.core.v1.Service(`${name}-headless`, {
             metadata: meta(spec, namespace, names.headless, "server"),
@@ -108,29 +123,46 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
         this.host = serviceHost(readWrite.metadata.name, namespace);
         this.port = pulumi.output(profile.port);
         this.database = pulumi.output(spec.databaseName);
-        this.username = pulumi.output(profile.username);
+        this.username = pulumi.output(postgres ? ROLES.app : profile.username);
         this.connectionSecret = connectionUri({
-            scheme: profile.scheme, username: profile.username, password: password.result, host: this.host, port: this.port, database: spec.databaseName,
+            scheme: profile.scheme, username: this.username, password: appPassword, host: this.host, port: this.port, database: spec.databaseName,
+            params: postgres ? "?sslmode=verify-full" : undefined,
         });
 
         const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
             metadata: meta(spec, namespace, names.credentials, "server"),
             type: "Opaque",
             stringData: pulumi.secret({
-                [SECRET_KEYS.username]: profile.username,
-                [SECRET_KEYS.password]: password.result,
+                [SECRET_KEYS.username]: this.username,
+                [SECRET_KEYS.password]: appPassword,
                 [SECRET_KEYS.uri]: this.connectionSecret,
-                ...(replicationPassword ? { [SECRET_KEYS.replicationPassword]: replicationPassword.result } : {}),
+                ...(tls ? { [SECRET_KEYS.caCert]: tls.caCert } : {}),
             }),
         }, child);
         this.credentialsSecretName = secret.metadata.name;
 
-        const init = spec.engine === "postgres"
-            ? new k8s.core.v1.ConfigMap(`${name}-init`, {
+        const replicated = ha || streaming;
+        const files = tls && serverFiles({
+            spec, cert: tls.servers.primary, superuserPassword: password.result, appPassword, monitorPassword: monitorPassword!,
+            replicationPassword: replicated ? replicationPassword!.result : undefined,
+        });
+        const pg: PostgresPodFiles | undefined = tls && files ? {
+            // dbplace-start holds no secret; the engine images do not carry it.
+            startConfigMap: new k8s.core.v1.ConfigMap(`${name}-init`, {
                 metadata: meta(spec, namespace, names.init, "server"),
-                data: { "10-dbplace-replication.sh": replicationInitScript() },
-            }, child)
-            : undefined;
+                data: { [START_KEY]: START_SCRIPT },
+            }, child).metadata.name,
+            serverSecret: new k8s.core.v1.Secret(`${name}-server-secret`, {
+                metadata: meta(spec, namespace, names.serverSecret, "server"),
+                type: "Opaque",
+                stringData: pulumi.secret(files),
+            }, child).metadata.name,
+            exporterSecret: new k8s.core.v1.Secret(`${name}-monitor`, {
+                metadata: meta(spec, namespace, names.monitorSecret, "server"),
+                type: "Opaque",
+                stringData: pulumi.secret(exporterFiles(tls, monitorPassword!)),
+            }, child).metadata.name,
+        } : undefined;
 
         const queries = spec.engine === "postgres"
             ? new k8s.core.v1.ConfigMap(`${name}-exporter-queries`, {
@@ -154,11 +186,11 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
                 persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                 volumeClaimTemplates: [dataClaimTemplate(spec, "server")],
                 template: {
-                    metadata: { labels: objectLabels(spec, "server") },
+                    metadata: { labels: objectLabels(spec, "server"), annotations: files ? { [CONFIG_DIGEST_ANNOTATION]: filesDigest(files) } : undefined },
                     spec: serverPodSpec({
                         spec,
                         secret: secret.metadata.name,
-                        initConfigMap: init?.metadata.name,
+                        postgres: pg,
                         queriesConfigMap: queries?.metadata.name,
                         user,
                         serviceAccountName: accounts.server.metadata.name,
@@ -186,21 +218,18 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
             spec, namespace, secret: secret.metadata.name, host: readWrite.metadata.name, port: profile.port, user, serviceAccountName: accounts.dump.metadata.name,
         }, child);
 
-        const streaming = spec.replicas.kind === "streaming";
         if (spec.replicas.kind === "baked") {
-            // What clients verify with sslmode=verify-full: the `-ro` Service by each name a pod resolves it by.
-            const ro = `${names.readOnly}.${spec.cluster.namespace}`;
-            const tls = spec.replicas.mode === "service"
-                ? new DatabaseTls(`${name}-tls`, { commonName: `${pulumi.getStack()}/${spec.name}`, subjectAltNames: [`${ro}.svc`, `${ro}.svc.cluster.local`, ro, names.readOnly] }, { parent: this })
-                : undefined;
+            // The `-ro` certificate (the CA's own), verified by clients with sslmode=verify-full; sidecars listen on loopback only.
             this.replicas = new ClusterBakedReplicas(`${name}-baked`, {
-                spec, namespace, provider: this.provider, readerPassword: readerPassword(password.result), serviceAccountName: accounts.server.metadata.name, tls,
+                spec, namespace, provider: this.provider, readerPassword: readerPassword(password.result), serviceAccountName: accounts.server.metadata.name,
+                tls: bakedService ? tls : undefined,
                 primary: { host: readWrite.metadata.name, port: profile.port, secret: secret.metadata.name, resource: this.statefulSet },
             }, { parent: this });
-        } else if (streaming) {
+        } else if (streaming && tls && pg) {
             this.replicas = new ClusterStreamingReplicas(`${name}-streaming`, {
-                spec, namespace, provider: this.provider, secret: secret.metadata.name, primary: this.statefulSet, primaryHost: this.host, masterPassword: password.result, user, serviceAccountName: accounts.server.metadata.name,
-                queriesConfigMap: queries?.metadata.name,
+                spec, namespace, provider: this.provider, secret: secret.metadata.name, primary: this.statefulSet, primaryHost: this.host, user, serviceAccountName: accounts.server.metadata.name,
+                queriesConfigMap: queries?.metadata.name, appPassword, replicationPassword: replicationPassword!.result, tls,
+                startConfigMap: pg.startConfigMap, exporterSecret: pg.exporterSecret,
             }, { parent: this });
         }
 
@@ -214,7 +243,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
         this.readHost = this.replicas ? this.replicas.readHost : this.host;
         this.readPort = this.replicas ? this.replicas.readPort : this.port;
         this.readConnectionSecret = this.replicas ? this.replicas.readConnectionSecret : this.connectionSecret;
-        this.caCert = this.replicas instanceof ClusterBakedReplicas ? this.replicas.caCert : pulumi.output("");
+        this.caCert = tls ? tls.caCert : pulumi.output("");
         this.registerOutputs({
             host: this.host,
             port: this.port,
@@ -223,6 +252,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
             namespace: this.namespace,
             connectionSecret: this.connectionSecret,
             readConnectionSecret: this.readConnectionSecret,
+            caCert: this.caCert,
         });
     }
 }

@@ -11,6 +11,7 @@ import { SECRET_KEYS } from "./server";
 /** rclone for object-store destinations; pinned so a dump upload never changes behaviour under us. */
 export const RCLONE_IMAGE = "rclone/rclone:1.71.0";
 const DUMPS = "/dumps";
+const CA_DIR = "/etc/dbplace/ca";
 /** The stable name the bake loop reads: always the newest complete dump. */
 export const LATEST_DUMP = "latest.dump";
 
@@ -112,12 +113,14 @@ export function dumpResources(name: string, a: DumpArgs, opts: pulumi.CustomReso
         { name: DUMP[spec.engine].passwordEnv, valueFrom: { secretKeyRef: { name: a.secret, key: SECRET_KEYS.password } } },
     ];
     const mounts = [{ name: "dumps", mountPath: DUMPS }];
+    // postgres serves TLS only: the dump verifies the primary's certificate against the CA in the credentials Secret.
+    const verify = spec.engine === "postgres";
     const dump = {
         name: "dump",
         image: spec.image,
         command: ["sh", "-c", dumpScript(spec.engine, spec.backupRetentionDays)],
-        env,
-        volumeMounts: mounts,
+        env: verify ? [...env, { name: "PGSSLMODE", value: "verify-full" }, { name: "PGSSLROOTCERT", value: `${CA_DIR}/${SECRET_KEYS.caCert}` }] : env,
+        volumeMounts: verify ? [...mounts, { name: "ca", mountPath: CA_DIR, readOnly: true }] : mounts,
         resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
         securityContext: containerSecurityContext,
     };
@@ -168,7 +171,10 @@ export function dumpResources(name: string, a: DumpArgs, opts: pulumi.CustomReso
                             // The upload runs only after a complete dump: init containers run to success in order.
                             initContainers: upload ? [dump] : undefined,
                             containers: [upload ?? dump],
-                            volumes: [{ name: "dumps", persistentVolumeClaim: { claimName: claim.metadata.name } }],
+                            volumes: [
+                                { name: "dumps", persistentVolumeClaim: { claimName: claim.metadata.name } },
+                                ...(verify ? [{ name: "ca", secret: { secretName: a.secret, items: [{ key: SECRET_KEYS.caCert, path: SECRET_KEYS.caCert }], defaultMode: 0o444 } }] : []),
+                            ],
                         },
                     },
                 },

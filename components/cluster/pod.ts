@@ -5,6 +5,7 @@ import { ENGINE_PROFILES } from "../config/engines";
 import { ContainerPreset, mebibytes, sizePreset } from "../config/presets";
 import { Engine } from "../config/schema";
 import { DatabaseSpec } from "../config/validate";
+import { EXPORTER_FILES } from "./security";
 
 type Container = k8s.types.input.core.v1.Container;
 type Probe = k8s.types.input.core.v1.Probe;
@@ -147,8 +148,13 @@ export interface ExporterArgs {
     readonly port: number;
     /** Role the exporter logs in as. */
     readonly username: string;
-    /** Secret key holding that role's password; kept out of the pod spec. */
-    readonly password: { name: pulumi.Input<string>; key: string };
+    /** Secret key holding that role's password, as an environment variable (mysql, baked replicas). */
+    readonly password?: { name: pulumi.Input<string>; key: string };
+    /**
+     * postgres over verified TLS: a Secret with the role's password and the server's CA (keys of
+     * EXPORTER_FILES in ./security), mounted with {@link exporterAuthVolume}; the password stays a file.
+     */
+    readonly auth?: pulumi.Input<string>;
     /** postgres only: a ConfigMap made by {@link exporterQueriesData}, mounted as the exporter's extra queries. */
     readonly queriesConfigMap?: pulumi.Input<string>;
 }
@@ -156,6 +162,14 @@ export interface ExporterArgs {
 /** Where the queries ConfigMap is mounted: a file, so exporter images without a shell work (ours has none). */
 const QUERIES_DIR = "/etc/dbplace-exporter";
 const QUERIES_KEY = "queries.yaml";
+
+/** Where {@link ExporterArgs.auth} is mounted in the exporter. */
+const AUTH_DIR = "/etc/dbplace-exporter-auth";
+
+/** The pod volume for {@link ExporterArgs.auth}; add it to the pod's volumes. */
+export function exporterAuthVolume(secret: pulumi.Input<string>): k8s.types.input.core.v1.Volume {
+    return { name: "exporter-auth", secret: { secretName: secret, defaultMode: 0o440 } };
+}
 
 /** The data of the ConfigMap that carries custom queries in postgres_exporter's queries.yaml form. */
 export function exporterQueriesData(queries: Record<string, ExporterQuery>): Record<string, string> {
@@ -174,7 +188,10 @@ export function exporterQueriesVolume(configMap: pulumi.Input<string>): k8s.type
 
 export function exporterContainer(a: ExporterArgs): Container {
     const profile = ENGINE_PROFILES[a.spec.engine];
-    const secretEnv = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: a.password.name, key: a.password.key } } });
+    const secretEnv = (name: string) => {
+        if (!a.password) throw new Error(`exporter of "${a.spec.name}": no password Secret given.`);
+        return { name, valueFrom: { secretKeyRef: { name: a.password.name, key: a.password.key } } };
+    };
     const base: Container = {
         name: "exporter",
         image: a.spec.exporterImage,
@@ -189,15 +206,23 @@ export function exporterContainer(a: ExporterArgs): Container {
             env: [secretEnv("MYSQLD_EXPORTER_PASSWORD")],
         };
     }
-    const env = [
+    const env = a.auth !== undefined ? [
+        // Loopback is a network client too: TLS, the server's name (127.0.0.1) checked against the CA.
+        { name: "DATA_SOURCE_URI", value: `127.0.0.1:${a.port}/${a.spec.databaseName}?sslmode=verify-full&sslrootcert=${AUTH_DIR}/${EXPORTER_FILES.caCert}` },
+        { name: "DATA_SOURCE_USER", value: a.username },
+        { name: "DATA_SOURCE_PASS_FILE", value: `${AUTH_DIR}/${EXPORTER_FILES.password}` },
+    ] : [
         { name: "DATA_SOURCE_URI", value: `127.0.0.1:${a.port}/${a.spec.databaseName}?sslmode=disable` },
         { name: "DATA_SOURCE_USER", value: a.username },
         secretEnv("DATA_SOURCE_PASS"),
     ];
-    if (a.queriesConfigMap === undefined) return { ...base, env };
+    const mounts = [
+        ...(a.auth !== undefined ? [{ name: "exporter-auth", mountPath: AUTH_DIR, readOnly: true }] : []),
+        ...(a.queriesConfigMap !== undefined ? [{ name: "exporter-queries", mountPath: QUERIES_DIR, readOnly: true }] : []),
+    ];
     return {
         ...base,
-        env: [...env, { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: `${QUERIES_DIR}/${QUERIES_KEY}` }],
-        volumeMounts: [{ name: "exporter-queries", mountPath: QUERIES_DIR, readOnly: true }],
+        env: [...env, ...(a.queriesConfigMap !== undefined ? [{ name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: `${QUERIES_DIR}/${QUERIES_KEY}` }] : [])],
+        ...(mounts.length > 0 ? { volumeMounts: mounts } : {}),
     };
 }

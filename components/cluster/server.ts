@@ -4,16 +4,19 @@ import { ENGINE_PROFILES } from "../config/engines";
 import { Engine } from "../config/schema";
 import { mebibytes } from "../config/presets";
 import { DatabaseSpec } from "../config/validate";
+import { RUN_DIR, SECRET_FILES, SECRETS_DIR } from "../bake";
+import { replicationConninfo, ROLES } from "../security/postgres";
 import { objectLabels, selectorLabels } from "./labels";
 import {
-    containerPreset, containerSecurityContext, execProbe, exporterContainer, exporterQueriesVolume, ImageUser, LIVENESS, podSecurityContext, queryProbe, resources, shmVolume,
+    containerPreset, containerSecurityContext, execProbe, exporterAuthVolume, exporterContainer, exporterQueriesVolume, ImageUser, LIVENESS, podSecurityContext, queryProbe, resources, shmVolume,
 } from "./pod";
+import { START, START_DIR } from "./security";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
-/** Keys of the credentials Secret every cluster database gets. */
-export const SECRET_KEYS = { username: "username", password: "password", replicationPassword: "replication-password", uri: "uri" } as const;
-export const REPLICATION_USER = "replicator";
+/** Keys of the credentials Secret every cluster database gets: the contract's role, never the superuser. */
+export const SECRET_KEYS = { username: "username", password: "password", uri: "uri", caCert: "ca.crt" } as const;
+export const REPLICATION_USER = ROLES.replication;
 /** WAL the primary keeps for standbys that fall behind, before they must re-bootstrap. */
 const WAL_KEEP_SIZE = "512MB";
 
@@ -54,15 +57,15 @@ const SERVER: Record<Engine, {
     preStop?: string[];
 }> = {
     postgres: {
-        env: (spec, secret) => [
+        // No password in the environment: dbplace-start reads every secret from the mounted Secret's files.
+        env: (spec) => [
             // A subdirectory: a fresh volume's lost+found would make initdb refuse the mount point itself.
             { name: "PGDATA", value: `${ENGINE_PROFILES.postgres.dataMountPath}/pgdata` },
             { name: "POSTGRES_USER", value: ENGINE_PROFILES.postgres.username },
             { name: "POSTGRES_DB", value: spec.databaseName },
-            secretEnv("POSTGRES_PASSWORD", secret, SECRET_KEYS.password),
-            secretEnv("REPLICATION_PASSWORD", secret, SECRET_KEYS.replicationPassword),
         ],
-        args: (spec) => ["postgres", ...postgresSettings(spec)],
+        // dbplace-start: TLS, pg_hba/pg_ident from the Secret, then the roles reconciled on every start.
+        args: (spec) => [START, "master", ...postgresSettings(spec)],
         // Kubernetes stops with SIGTERM, which postgres treats as a "smart" shutdown that waits for every client.
         preStop: ["sh", "-c", 'pg_ctl -D "$PGDATA" -m fast -w stop'],
     },
@@ -84,46 +87,39 @@ export function primaryArgs(spec: DatabaseSpec): string[] {
 }
 
 /**
- * Init script of the postgres primary: the replication role and its pg_hba line, on the first start of
- * the volume only. The line's method is the server's password_encryption (md5 by default before
- * PostgreSQL 14): a role stored as md5 can never pass a scram-sha-256 line.
- */
-export function replicationInitScript(): string {
-    return [
-        "#!/bin/bash",
-        "set -euo pipefail",
-        `psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "CREATE ROLE ${REPLICATION_USER} WITH REPLICATION LOGIN PASSWORD '$REPLICATION_PASSWORD'"`,
-        `method=$(psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc "SHOW password_encryption")`,
-        `case "$method" in scram-sha-256|md5) ;; *) echo "unexpected password_encryption '$method'" >&2; exit 1 ;; esac`,
-        `echo "host replication ${REPLICATION_USER} all $method" >> "$PGDATA/pg_hba.conf"`,
-        "",
-    ].join("\n");
-}
-
-/**
- * A hot standby's start: clone the primary with pg_basebackup when the volume holds no complete copy
- * (retrying until the primary answers), then follow its WAL through its own replication slot, named
- * after the pod. The clone goes to a side directory and is moved into place only once complete: a
- * copy interrupted by a kill (probe, drain) leaves files but no usable cluster, and is cloned again.
- * `-R` writes standby.signal, primary_conninfo and primary_slot_name.
+ * A hot standby's start: its certificate, pg_hba and the replication role's pgpass copied from the
+ * mounted Secret into private files, then a clone of the primary with pg_basebackup when the volume
+ * holds no complete copy (retrying until the primary answers), then the WAL followed through its own
+ * replication slot, named after the pod. Both run as the replication role over TLS with the primary's
+ * certificate verified (sslmode=verify-full). The clone goes to a side directory and is moved into
+ * place only once complete: a copy interrupted by a kill (probe, drain) leaves files but no usable
+ * cluster, and is cloned again. The connection is given on the command line on every start (it wins
+ * over postgresql.auto.conf), so a standby cloned before TLS follows over verified TLS too, and no
+ * password stays in its data directory.
  */
 export function standbyScript(primaryHost: string, settings: string[]): string {
-    const connection = `-h ${primaryHost} -p ${ENGINE_PROFILES.postgres.port} -U ${REPLICATION_USER}`;
+    const conninfo = replicationConninfo(primaryHost, ENGINE_PROFILES.postgres.port, RUN_DIR);
+    const files = [SECRET_FILES.serverCert, SECRET_FILES.serverKey, SECRET_FILES.caCert, SECRET_FILES.hba, SECRET_FILES.ident, SECRET_FILES.replicationPgpass];
     return [
         "set -eu",
+        "umask 077",
+        `install -d -m 700 ${RUN_DIR}`,
+        `for f in ${files.join(" ")}; do install -m 600 "${SECRETS_DIR}/$f" "${RUN_DIR}/$f"; done`,
+        `conninfo='${conninfo}'`,
         'slot=$(printf %s "$HOSTNAME" | tr -c "a-z0-9_" "_")',
         'clone="$PGDATA.clone"',
         'if [ ! -s "$PGDATA/global/pg_control" ]; then',
-        "  export PGPASSWORD=\"$REPLICATION_PASSWORD\"",
-        `  until pg_receivewal ${connection} --create-slot --if-not-exists -S "$slot" \\`,
+        '  until pg_receivewal -d "$conninfo" --create-slot --if-not-exists -S "$slot" \\',
         '      && rm -rf "$clone" "$PGDATA" \\',
-        `      && pg_basebackup ${connection} -S "$slot" -D "$clone" -R -X stream -c fast; do`,
+        '      && pg_basebackup -d "$conninfo" -S "$slot" -D "$clone" -R -X stream -c fast; do',
         `    echo "waiting for the primary at ${primaryHost}"; sleep 2`,
         "  done",
         '  mv "$clone" "$PGDATA"',
-        "  unset PGPASSWORD",
         "fi",
-        `exec postgres ${settings.join(" ")} -c hot_standby=on`,
+        'sed -i "/^primary_conninfo/d" "$PGDATA/postgresql.auto.conf"',
+        `exec postgres ${settings.join(" ")} -c hot_standby=on -c "listen_addresses=*" -c "primary_conninfo=$conninfo" -c "primary_slot_name=$slot" \\`,
+        `  -c ssl=on -c ssl_cert_file=${RUN_DIR}/${SECRET_FILES.serverCert} -c ssl_key_file=${RUN_DIR}/${SECRET_FILES.serverKey} -c ssl_min_protocol_version=TLSv1.2 \\`,
+        `  -c hba_file=${RUN_DIR}/${SECRET_FILES.hba} -c ident_file=${RUN_DIR}/${SECRET_FILES.ident}`,
     ].join("\n");
 }
 
@@ -135,25 +131,35 @@ export function standbyScript(primaryHost: string, settings: string[]): string {
 export function highAvailabilityScript(spec: DatabaseSpec, primaryHost: string): string {
     return [
         'if [ "${HOSTNAME##*-}" = "0" ]; then',
-        `  exec docker-entrypoint.sh ${primaryArgs(spec).join(" ")}`,
+        `  exec ${primaryArgs(spec).join(" ")}`,
         "fi",
         standbyScript(primaryHost, postgresSettings(spec)),
     ].join("\n");
 }
 
+/** What a postgres server pod mounts: nothing secret reaches its environment. */
+export interface PostgresPodFiles {
+    /** Secret mounted at SECRETS_DIR: certificate, pg_hba, roles script, verifiers (see ./security). */
+    readonly serverSecret: pulumi.Input<string>;
+    /** ConfigMap with dbplace-start, mounted at START_DIR. */
+    readonly startConfigMap: pulumi.Input<string>;
+    /** Secret with the monitor role's password and the CA, mounted into the exporter. */
+    readonly exporterSecret: pulumi.Input<string>;
+}
+
 export interface ServerPodArgs {
     readonly spec: DatabaseSpec;
-    /** Name of the credentials Secret. */
+    /** Name of the credentials Secret (mysql: the server's and the exporter's password). */
     readonly secret: pulumi.Input<string>;
-    /** postgres: ConfigMap with the replication init script. */
-    readonly initConfigMap?: pulumi.Input<string>;
+    /** postgres: the Secrets and ConfigMap the pod mounts. */
+    readonly postgres?: PostgresPodFiles;
     /** postgres: ConfigMap with the exporter's replication queries (exporterQueriesData(REPLICATION_QUERIES)). */
     readonly queriesConfigMap?: pulumi.Input<string>;
     /** User and group the pod runs as: the engine image's server user. */
     readonly user: ImageUser;
     /** The database's ServiceAccount. */
     readonly serviceAccountName?: pulumi.Input<string>;
-    /** Replace the image's start with this script (standbys, HA). Default: the official entrypoint. */
+    /** Replace the server's start with this script (standbys, HA). Default: dbplace-start master (postgres), the official entrypoint (mysql). */
     readonly script?: pulumi.Input<string>;
     /** Extra pod-spec fields (affinity). */
     readonly affinity?: k8s.types.input.core.v1.Affinity;
@@ -166,6 +172,10 @@ export function serverPodSpec(a: ServerPodArgs): k8s.types.input.core.v1.PodSpec
     const server = SERVER[spec.engine];
     const preset = containerPreset(spec);
     const shm = shmVolume(preset);
+    const pg = spec.engine === "postgres" ? a.postgres : undefined;
+    if (spec.engine === "postgres" && !pg) throw new Error(`database "${spec.name}": a postgres server pod needs its Secrets (ServerPodArgs.postgres).`);
+    // Ready once a real query answers over the unix socket, and (primary) once the roles are reconciled.
+    const ready = (period: number, failures: number) => pg ? execProbe([START, "probe", spec.databaseName], period, failures) : queryProbe(spec, period, failures);
     return {
         securityContext: podSecurityContext(a.user),
         serviceAccountName: a.serviceAccountName,
@@ -178,12 +188,12 @@ export function serverPodSpec(a: ServerPodArgs): k8s.types.input.core.v1.PodSpec
             {
                 name: spec.engine,
                 image: spec.image,
-                ...(a.script ? { command: ["bash", "-c", a.script] } : { args: server.args(spec) }),
+                ...(a.script ? { command: ["bash", "-c", a.script] } : pg ? { command: server.args(spec) } : { args: server.args(spec) }),
                 env: server.env(spec, a.secret),
                 ports: [{ name: "db", containerPort: profile.port }],
                 // Generous start: initdb, crash recovery or a pg_basebackup may take minutes before the first query.
-                startupProbe: queryProbe(spec, 5, 360),
-                readinessProbe: queryProbe(spec, 5, 3),
+                startupProbe: ready(5, 360),
+                readinessProbe: ready(5, 3),
                 livenessProbe: execProbe(LIVENESS[spec.engine], 10, 6),
                 lifecycle: server.preStop ? { preStop: { exec: { command: server.preStop } } } : undefined,
                 resources: resources(preset),
@@ -191,10 +201,19 @@ export function serverPodSpec(a: ServerPodArgs): k8s.types.input.core.v1.PodSpec
                 volumeMounts: [
                     { name: "data", mountPath: profile.dataMountPath },
                     shm.mount,
-                    ...(a.initConfigMap ? [{ name: "init", mountPath: "/docker-entrypoint-initdb.d", readOnly: true }] : []),
+                    ...(pg ? [
+                        { name: "dbplace-start", mountPath: START_DIR, readOnly: true },
+                        { name: "server-secret", mountPath: SECRETS_DIR, readOnly: true },
+                    ] : []),
                 ],
             },
-            exporterContainer({
+            exporterContainer(pg ? {
+                spec,
+                port: profile.port,
+                username: ROLES.monitor,
+                auth: pg.exporterSecret,
+                queriesConfigMap: a.queriesConfigMap,
+            } : {
                 spec,
                 port: profile.port,
                 username: profile.username,
@@ -204,7 +223,12 @@ export function serverPodSpec(a: ServerPodArgs): k8s.types.input.core.v1.PodSpec
         ],
         volumes: [
             shm.volume,
-            ...(a.initConfigMap ? [{ name: "init", configMap: { name: a.initConfigMap, defaultMode: 0o555 } }] : []),
+            ...(pg ? [
+                { name: "dbplace-start", configMap: { name: pg.startConfigMap, defaultMode: 0o555 } },
+                // Group-readable through fsGroup: dbplace-start copies the files to private ones, mode 0600, on every start.
+                { name: "server-secret", secret: { secretName: pg.serverSecret, defaultMode: 0o440 } },
+                exporterAuthVolume(pg.exporterSecret),
+            ] : []),
             ...(a.queriesConfigMap ? [exporterQueriesVolume(a.queriesConfigMap)] : []),
         ],
     };

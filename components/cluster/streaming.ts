@@ -3,9 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENGINE_PROFILES } from "../config/engines";
 import { DatabaseSpec } from "../config/validate";
 import { connectionUri } from "../contract";
+import { ROLES } from "../security/postgres";
+import { DatabaseTls } from "../tls";
 import { meta, objectLabels, objectNames, selectorLabels, serviceHost } from "./labels";
 import { admitPolicy } from "./network";
 import { ImageUser, podUser } from "./pod";
+import { CONFIG_DIGEST_ANNOTATION, filesDigest, standbyFiles } from "./security";
 import { dataClaimTemplate, postgresSettings, resizeClaims, serverPodSpec, spreadAffinity, STABLE_CLAIM_TEMPLATE, standbyScript } from "./server";
 
 export interface ClusterStreamingReplicasArgs {
@@ -15,14 +18,22 @@ export interface ClusterStreamingReplicasArgs {
     readonly namespace: pulumi.Input<string>;
     /** Provider of the primary's cluster (required: standbys must run where the primary runs). */
     readonly provider: k8s.Provider;
-    /** The primary's credentials Secret: `password` for readers and the exporter, `replication-password` to clone. */
+    /** The primary's credentials Secret. */
     readonly secret: pulumi.Input<string>;
+    /** The database's CA; its main certificate names the `-ro` Service and loopback, what the standbys serve. */
+    readonly tls: DatabaseTls;
+    /** The replication role's password: a pgpass file in the standbys' Secret. */
+    readonly replicationPassword: pulumi.Input<string>;
+    /** The application role's password: readers use the primary's roles on the standbys. */
+    readonly appPassword: pulumi.Input<string>;
+    /** ConfigMap with dbplace-start (its probe). */
+    readonly startConfigMap: pulumi.Input<string>;
+    /** The exporter's Secret (monitor role, CA). */
+    readonly exporterSecret: pulumi.Input<string>;
     /** The primary's StatefulSet: standbys are created once it is ready, so their first clone succeeds. */
     readonly primary: pulumi.Resource;
     /** DNS name of the primary's read-write Service. */
     readonly primaryHost: pulumi.Input<string>;
-    /** The primary's password: readers use the primary's role on the standbys. */
-    readonly masterPassword: pulumi.Input<string>;
     /** The image's postgres user. Default: {@link podUser}. */
     readonly user?: ImageUser;
     /** The database's ServiceAccount. Default: the namespace's default account. */
@@ -33,7 +44,8 @@ export interface ClusterStreamingReplicasArgs {
 
 /**
  * Streaming standbys for reads that cannot wait for the next bake: each pod clones the primary with
- * pg_basebackup and then follows its WAL. Their volumes are copies, so they are deleted with the pods
+ * pg_basebackup and then follows its WAL, as the replication role over verified TLS; readers use the
+ * application role over verified TLS too. Their volumes are copies, so they are deleted with the pods
  * (a lost standby re-clones); the lag metric comes from each standby's own exporter.
  */
 export class ClusterStreamingReplicas extends pulumi.ComponentResource {
@@ -49,6 +61,13 @@ export class ClusterStreamingReplicas extends pulumi.ComponentResource {
         const child = { parent: this, provider: args.provider };
         const names = objectNames(spec);
         const setName = names.standbys;
+
+        const files = standbyFiles(spec, args.tls, args.replicationPassword);
+        const secret = new k8s.core.v1.Secret(`${name}-server-secret`, {
+            metadata: meta(spec, namespace, names.standbySecret, "streaming-replica"),
+            type: "Opaque",
+            stringData: pulumi.secret(files),
+        }, child);
 
         const service = new k8s.core.v1.Service(`${name}-ro`, {
             metadata: meta(spec, namespace, names.readOnly, "streaming-replica"),
@@ -73,10 +92,11 @@ export class ClusterStreamingReplicas extends pulumi.ComponentResource {
                 persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Delete" },
                 volumeClaimTemplates: [dataClaimTemplate(spec, "streaming-replica")],
                 template: {
-                    metadata: { labels: objectLabels(spec, "streaming-replica") },
+                    metadata: { labels: objectLabels(spec, "streaming-replica"), annotations: { [CONFIG_DIGEST_ANNOTATION]: filesDigest(files) } },
                     spec: serverPodSpec({
                         spec,
                         secret: args.secret,
+                        postgres: { serverSecret: secret.metadata.name, startConfigMap: args.startConfigMap, exporterSecret: args.exporterSecret },
                         user: args.user ?? podUser(spec),
                         serviceAccountName: args.serviceAccountName,
                         queriesConfigMap: args.queriesConfigMap,
@@ -100,7 +120,8 @@ export class ClusterStreamingReplicas extends pulumi.ComponentResource {
         this.readHost = serviceHost(service.metadata.name, namespace);
         this.readPort = pulumi.output(profile.port);
         this.readConnectionSecret = connectionUri({
-            scheme: profile.scheme, username: profile.username, password: args.masterPassword, host: this.readHost, port: this.readPort, database: spec.databaseName,
+            scheme: profile.scheme, username: ROLES.app, password: args.appPassword, host: this.readHost, port: this.readPort, database: spec.databaseName,
+            params: "?sslmode=verify-full",
         });
         this.registerOutputs({ readHost: this.readHost, readPort: this.readPort, readConnectionSecret: this.readConnectionSecret });
     }

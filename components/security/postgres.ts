@@ -1,6 +1,7 @@
 // Least privilege for the PostgreSQL servers dbplace runs itself (docker, cluster): who may log in,
 // from where, and what each role may do. Pure text, no @pulumi imports, so the placements and the
 // docker-tier attack tests render exactly the same files.
+import { SECRET_FILES } from "../bake/start-script";
 
 /** Login roles. The superuser (the engine profile's user) never appears in a contract output. */
 export const ROLES = {
@@ -25,7 +26,8 @@ export interface HbaOptions {
     readonly database: string;
     /**
      * Client networks (CIDR) admitted over TLS: the database's own docker network or pod network and the
-     * stack's `network.allowedCidrs`; anything else is refused before authentication.
+     * stack's `network.allowedCidrs`; anything else is refused before authentication. `all` where another
+     * layer is the allow-list (on Kubernetes the NetworkPolicy, since pod addresses are not known here).
      */
     readonly allowed: readonly string[];
     /** Admit streaming standbys (REPLICATION role) from the same networks. */
@@ -128,6 +130,15 @@ BEGIN
   END LOOP;
 END $$;
 `;
+}
+
+/**
+ * libpq connection string of a standby to its primary: the replication role, its password from a file,
+ * and the primary's certificate checked against the CA and the name (`host`). `runDir` holds both files.
+ */
+export function replicationConninfo(host: string, port: number, runDir: string): string {
+    if (!/^[A-Za-z0-9._-]+$/.test(host)) throw new Error(`replicationConninfo: "${host}" is not a host name.`);
+    return `host=${host} port=${port} user=${ROLES.replication} passfile=${runDir}/${SECRET_FILES.replicationPgpass} sslmode=verify-full sslrootcert=${runDir}/${SECRET_FILES.caCert}`;
 }
 
 /** ~/.pgpass line for the replication role (standbys read it through `passfile=`). */

@@ -1,3 +1,3 @@
 export { DatabaseTls } from "./certificates";
-export type { DatabaseTlsArgs } from "./certificates";
+export type { DatabaseTlsArgs, ServerCertificate } from "./certificates";
 export { caCertificate, issueCertificate, keyFromSeed, serverTls } from "./x509";

@@ -2,6 +2,7 @@
 // runner's record, so what runs is what `pulumi up` would send) started in Docker from the project's
 // base image with their user, env, init scripts and claims, the way a kubelet would.
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,15 +13,15 @@ import { resolveStack } from "../../components/config";
 import { MockRun, runProgram } from "../../lib/mock-runner";
 import { program } from "../../program";
 import { one } from "../helpers/resources";
-import { BASE_IMAGE, ensureDockerAndBaseImage, removeImages, RUN_ID } from "./support/env";
+import { BASE_IMAGE, ensureDockerAndBaseImage, removeImages, REPO_ROOT, RUN_ID } from "./support/env";
 import { claimVolume, execCode, LABEL, removeThisRun, runPodContainer, volumePath, waitFor } from "./support/pods";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
+const SECRET = "kubernetes:core/v1:Secret";
 const STANDBYS = 20;
-const PASSWORD = "primary-password-e2e";
-const REPLICATION = "replication-password-e2e";
-const secrets = { "app-credentials/password": PASSWORD, "app-credentials/replication-password": REPLICATION };
 const tag = RUN_ID.replace(/[^a-z0-9]/gi, "").slice(-10).toLowerCase();
+/** The names the primary answers on in its namespace: the `-rw` Service, and ordinal 0 behind the headless Service. */
+const PRIMARY_ALIASES = ["app-rw.db-app.svc", "app-rw", "app-0.app-headless"];
 
 /** The program's rendering of a cluster database with streaming standbys on the project's base image. */
 function render(extra: Record<string, unknown> = {}): Promise<MockRun> {
@@ -34,46 +35,73 @@ function render(extra: Record<string, unknown> = {}): Promise<MockRun> {
     });
 }
 
+const unsecret = (v: any) => (v && typeof v === "object" && "value" in v && Object.keys(v).length === 2 ? v.value : v);
 const podOf = (run: MockRun, name: string) => one(run, STS, name).inputs.spec.template.spec;
-const initScripts = (run: MockRun) => ({ "app-init": one(run, "kubernetes:core/v1:ConfigMap", "app-init").inputs.data });
+/** Kubernetes ConfigMap name → its data (dbplace-start, the exporter's queries). */
+const configMaps = (run: MockRun) => Object.fromEntries(run.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap")
+    .map((r) => [r.inputs.metadata.name, r.inputs.data]));
+/** Kubernetes Secret name → its files, as the program renders them (what the kubelet would mount). */
+const secretVolumes = (run: MockRun) => Object.fromEntries(run.resources.filter((r) => r.type === SECRET)
+    .map((r) => [r.inputs.metadata.name, unsecret(r.inputs.stringData)]));
+/** The superuser over the unix socket, as the pod's user (peer authentication): the only way it logs in. */
 const sql = (container: string, query: string) => dockerOk(["exec", container, "psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-U", "dbadmin", "-d", "app", "-c", query]).then((s) => s.trim());
 
 describe("cluster placement pods, run for real (docker)", function () {
-    let network: string;
     let run: MockRun;
+    let work: string;
+    let contract: { connectionSecret: string; readConnectionSecret: string; caCert: string; username: string };
 
     before(async function () {
         ensureDockerAndBaseImage();
-        network = `cd-${tag}`;
-        await dockerOk(["network", "create", "--label", `${LABEL}=${RUN_ID}`, network]);
         run = await render();
+        contract = run.outputs.databases.app;
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "dbplace-e2e-cluster-"));
+        fs.chmodSync(work, 0o755); // the client container reads the (public) CA as its own user
+        fs.writeFileSync(path.join(work, "ca.crt"), contract.caCert, { mode: 0o644 });
     });
-    after(removeThisRun);
+    after(async () => {
+        await removeThisRun();
+        if (work) fs.rmSync(work, { recursive: true, force: true });
+    });
 
-    /** The primary (ordinal 0) as rendered, on a fresh claim; `options` can make its first start behave like another server. */
-    async function primary(name: string, rendered = run, env: string[] = []): Promise<string> {
-        const pod = podOf(rendered, "app-server");
-        const claim = await claimVolume(`${name}-data`, BASE_IMAGE, pod.securityContext.fsGroup);
-        const podWithEnv = env.length === 0 ? pod : {
-            ...pod, containers: [{ ...pod.containers[0], env: [...pod.containers[0].env, ...env.map((e) => ({ name: e.split("=")[0], value: e.slice(e.indexOf("=") + 1) }))] }],
-        };
+    /** A network of its own per primary: each answers on the Service names its certificate carries. */
+    async function network(name: string): Promise<string> {
+        await dockerOk(["network", "create", "--label", `${LABEL}=${RUN_ID}`, `${name}-net`]);
+        return `${name}-net`;
+    }
+
+    /** The primary (ordinal 0) as rendered, on `claim` (default: a fresh one). */
+    async function primary(name: string, claim?: string): Promise<string> {
+        const pod = podOf(run, "app-server");
+        const data = claim ?? await claimVolume(`${name}-data`, BASE_IMAGE, pod.securityContext.fsGroup);
+        const net = claim ? `${name}-net` : await network(name);
         await runPodContainer({
-            name, pod: podWithEnv, secrets, configMaps: initScripts(rendered), claims: { data: claim }, network, hostname: "app-0", aliases: [`${name}.db-app.svc`],
+            name, pod, configMaps: configMaps(run), secretVolumes: secretVolumes(run), claims: { data }, network: net, hostname: "app-0", aliases: PRIMARY_ALIASES,
         });
-        await waitFor(name, pod.containers[0].readinessProbe.exec.command, 30_000);
+        await waitFor(name, pod.containers[0].readinessProbe.exec.command, 60_000);
         return name;
     }
 
-    /** Standby ordinal 0 of the rendered streaming StatefulSet, cloning from `primaryName`. */
-    async function standby(name: string, claim: string, primaryName: string, rendered = run): Promise<string> {
-        const pod = podOf(rendered, "app-streaming-standbys");
-        const [db] = pod.containers;
-        // The rendered script names the primary by its Service; this network answers that name with `primaryName`.
-        const script = (db.command as string[])[2].split("app-rw.db-app.svc").join(`${primaryName}.db-app.svc`);
+    /** Standby ordinal 0 of the rendered streaming StatefulSet, on the network of `primaryName`, its script as rendered. */
+    async function standby(name: string, claim: string, primaryName: string): Promise<string> {
         return runPodContainer({
-            name, pod, secrets, claims: { data: claim }, network, hostname: "app-replica-0", command: [db.command[0], db.command[1], script],
+            name, pod: podOf(run, "app-streaming-standbys"), configMaps: configMaps(run), secretVolumes: secretVolumes(run), claims: { data: claim },
+            network: `${primaryName}-net`, hostname: "app-replica-0", aliases: ["app-ro.db-app.svc"],
         });
     }
+
+    /** psql in a client container on `net` with the contract's CA: the connection string decides the rest. */
+    const client = (net: string, uri: string, query: string) => docker([
+        "run", "--rm", "--label", `${LABEL}=${RUN_ID}`, "--network", net, "-e", "PGSSLROOTCERT=/work/ca.crt", "-e", "PGCONNECT_TIMEOUT=5",
+        "-v", `${work}:/work:ro`, "--entrypoint", "psql", BASE_IMAGE, "-XAtq", "-v", "ON_ERROR_STOP=1", uri, "-c", query,
+    ]);
+    const withUser = (uri: string, user: string, password: string, params = "") => {
+        const u = new URL(uri);
+        u.username = user;
+        u.password = password;
+        if (params) u.search = params;
+        return u.toString();
+    };
 
     it("runs as the uid and gid the project's base image gives postgres (defect 13)", async () => {
         // initdb refuses a uid the image has no user for: the primary starting at all proves the pair.
@@ -87,7 +115,71 @@ describe("cluster placement pods, run for real (docker)", function () {
         }
     });
 
-    it("a standby whose first clone was killed clones again and follows the primary (defect 1), on its own slot with senders for every standby (defect 5)", async () => {
+    it("hands out the application role over verified TLS, and the role cannot escape its database (issue 15)", async () => {
+        const p = await primary(`cd-attack-${tag}`);
+        const net = `${p}-net`;
+        assert.equal(contract.username, "dbplace_app");
+        const ok = await client(net, contract.connectionSecret,
+            "SELECT current_user || ',' || s.ssl || ',' || r.rolsuper || ',' || r.rolcreaterole FROM pg_stat_ssl s, pg_roles r WHERE s.pid = pg_backend_pid() AND r.rolname = current_user");
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.equal(ok.stdout.trim(), "dbplace_app,true,false,false", "the contract's string: the application role, encrypted, no superuser, no CREATEROLE");
+        assert.equal((await client(net, contract.connectionSecret, "CREATE TABLE notes (id int); INSERT INTO notes VALUES (1); SELECT count(*) FROM notes")).stdout.trim(), "1");
+        for (const attack of [
+            "SELECT pg_read_file('/etc/passwd')",
+            "SELECT pg_ls_dir('/var/run/postgresql/dbplace')",
+            "COPY notes FROM '/var/run/postgresql/dbplace/superuser.pass'",
+            "COPY notes TO '/tmp/x'",
+            "COPY notes FROM PROGRAM 'id'",
+            "CREATE ROLE intruder LOGIN",
+            "ALTER ROLE dbplace_app SUPERUSER",
+            "CREATE EXTENSION dblink",
+        ]) {
+            const r = await client(net, contract.connectionSecret, attack);
+            assert.notEqual(r.code, 0, `${attack} succeeded`);
+            assert.match(r.stderr, /permission denied|must be superuser|not allowed|pg_read_server_files|pg_execute_server_program|pg_write_server_files|to create role|to alter role|extension/i, attack);
+        }
+        // The server's name is checked: the same string to the pod's address fails verification.
+        const ip = (await dockerOk(["inspect", "-f", `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, p])).trim();
+        const byIp = await client(net, contract.connectionSecret.replace("app-rw.db-app.svc", ip), "SELECT 1");
+        assert.notEqual(byIp.code, 0);
+        assert.match(byIp.stderr, /does not match host name/);
+        // Cleartext is refused, with the right password.
+        const plain = await client(net, withUser(contract.connectionSecret, "dbplace_app", new URL(contract.connectionSecret).password, "?sslmode=disable"), "SELECT 1");
+        assert.match(plain.stderr, /no pg_hba\.conf entry .* no encryption/);
+        // The superuser, with its password and TLS, is refused over the network (the -rw Service and loopback alike).
+        const superPw = secretVolumes(run)["app-server"]["superuser.pass"];
+        const asSuper = await client(net, withUser(contract.connectionSecret, "dbadmin", superPw), "SELECT 1");
+        assert.match(asSuper.stderr, /no pg_hba\.conf entry for host .* user "dbadmin"/);
+        const loop = await docker(["exec", "-e", `PGPASSWORD=${superPw}`, p, "psql", "-XAtqw", "-h", "127.0.0.1", "-U", "dbadmin", "-d", "app", "-c", "SELECT 1"]);
+        assert.match(loop.stderr, /no pg_hba\.conf entry/);
+        // The replication role streams and does nothing else.
+        const repl = await client(net, withUser(contract.connectionSecret, "replicator", "x"), "SELECT 1");
+        assert.match(repl.stderr, /no pg_hba\.conf entry/);
+    });
+
+    it("the exporter logs in as the pg_monitor role over verified TLS with its password from a file (issue 15)", async () => {
+        const p = `cd-attack-${tag}`;
+        const pod = podOf(run, "app-server");
+        const exporter = pod.containers.find((c: any) => c.name === "exporter");
+        assert.ok(!exporter.env.some((e: any) => e.valueFrom), "no secret in the exporter's environment");
+        const name = `${p}-exporter`;
+        // The project's build of the community exporter (the rendered default is a registry image this network cannot pull).
+        execFileSync(path.join(REPO_ROOT, "tools", "docker", "exporter-image.sh"), { stdio: ["ignore", process.stderr, process.stderr] });
+        await runPodContainer({
+            name, pod: { ...pod, containers: [{ ...exporter, image: "dbplace/postgres-exporter:0.17.1" }] }, secretVolumes: secretVolumes(run), configMaps: configMaps(run),
+            network: `container:${p}`, hostname: "app-0",
+        });
+        let metrics = "";
+        for (let i = 0; i < 60 && !/^pg_up 1$/m.test(metrics); i++) {
+            await new Promise((r) => setTimeout(r, 500));
+            metrics = (await docker(["exec", p, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9187 && printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"])).stdout;
+        }
+        assert.match(metrics, /^pg_up 1$/m, `the exporter reads the server: ${/^pg_up.*$/m.exec(metrics)?.[0]}\n${(await docker(["logs", "--tail", "20", name])).stderr}`);
+        assert.equal(await sql(p, "SELECT string_agg(DISTINCT a.usename || ':' || s.ssl, ',') FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'dbplace_monitor'"), "dbplace_monitor:true");
+        assert.equal(await sql(p, "SELECT pg_has_role('dbplace_monitor', 'pg_monitor', 'member') AND NOT rolsuper FROM pg_roles WHERE rolname = 'dbplace_monitor'"), "t");
+    });
+
+    it("a standby whose first clone was killed clones again and follows the primary (defect 1), on its own slot with senders for every standby (defect 5), as the replication role over TLS (issue 15)", async () => {
         const p = await primary(`cd-primary-${tag}`);
         assert.ok(Number(await sql(p, "SHOW max_wal_senders")) >= 2 * STANDBYS + 2, "each cloning standby holds two WAL senders");
         assert.ok(Number(await sql(p, "SHOW max_replication_slots")) >= STANDBYS, "a slot per standby");
@@ -113,17 +205,50 @@ describe("cluster placement pods, run for real (docker)", function () {
         await waitFor(s2, ["psql", "-XAtq", "-U", "dbadmin", "-d", "app", "-c", "SELECT 1 FROM written WHERE id = 42", "-o", "/dev/null", "--set", "ON_ERROR_STOP=1"], 20_000);
         assert.equal(await sql(s2, "SELECT count(*) FROM written"), "1");
         assert.equal(await sql(p, "SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE active"), "app_replica_0", "the standby streams through its own slot");
+        assert.equal(await sql(p, "SELECT string_agg(r.usename || ':' || s.ssl, ',') FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)"), "replicator:true",
+            "the replication connection is the replication role's, encrypted");
+        assert.match(await sql(s2, "SELECT status || ' ' || conninfo FROM pg_stat_wal_receiver"), /^streaming .*user=replicator .*sslmode=verify-full/, "the standby follows over verified TLS");
+        assert.equal(await sql(s2, "SELECT count(*) FROM pg_file_settings WHERE name = 'primary_conninfo'"), "0", "no connection (or password) left in the data directory");
+        // Readers of the standby: the contract's read string, verified against the `-ro` name.
+        const read = await client(`${p}-net`, contract.readConnectionSecret, "SELECT current_user || ':' || pg_is_in_recovery() || ':' || (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())");
+        assert.equal(read.stdout.trim(), "dbplace_app:true:true", read.stderr);
     });
 
-    it("standbys connect to a primary that stores passwords as md5, as PostgreSQL 13 does by default (defect 2)", async () => {
-        // PGOPTIONS makes every session of the primary's first start use md5, which is what a PostgreSQL 13
-        // server (default password_encryption = md5) does: the replication role's password is stored as md5.
-        const p = await primary(`cd-md5-${tag}`, run, ["PGOPTIONS=-c password_encryption=md5"]);
-        assert.match(await sql(p, "SELECT rolpassword FROM pg_authid WHERE rolname = 'replicator'"), /^md5/, "the role is stored as md5");
-        const claim = await claimVolume(`cd-md5-standby-${tag}-data`, BASE_IMAGE, podOf(run, "app-streaming-standbys").securityContext.fsGroup);
-        const s = await standby(`cd-md5-standby-${tag}`, claim, p);
+    it("a volume initialised before least privilege (superuser in the contract, md5 roles, no TLS) upgrades in place and keeps its rows (issue 15; defect 2)", async () => {
+        const name = `cd-upgrade-${tag}`;
+        const pod = podOf(run, "app-server");
+        const claim = await claimVolume(`${name}-data`, BASE_IMAGE, pod.securityContext.fsGroup);
+        const net = await network(name);
+        // What the pods rendered before this change ran: the image's entrypoint with the superuser's password in the
+        // environment, a replication role created at initdb with PostgreSQL 13's default md5, and the application's
+        // tables made by the superuser (the contract handed it out).
+        const old = `${name}-old`;
+        await dockerOk(["run", "-d", "--name", old, "--label", `${LABEL}=${RUN_ID}`, "--network", net, "--user", `${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`,
+            "-v", `${claim}:/var/lib/postgresql/data:nocopy`, "-e", "PGDATA=/var/lib/postgresql/data/pgdata", "-e", "POSTGRES_USER=dbadmin", "-e", "POSTGRES_DB=app",
+            "-e", "POSTGRES_PASSWORD=old-superuser-password", "-e", "PGOPTIONS=-c password_encryption=md5", BASE_IMAGE, "postgres"]);
+        await waitFor(old, ["psql", "-XAtq", "-U", "dbadmin", "-d", "app", "-c", "SELECT 1"], 60_000);
+        await sql(old, "CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD 'old-replication-password'");
+        await sql(old, "CREATE TABLE orders (id serial PRIMARY KEY, total int); INSERT INTO orders (total) SELECT g FROM generate_series(1, 500) g; CREATE VIEW big AS SELECT * FROM orders WHERE total > 250");
+        assert.match(await sql(old, "SELECT rolpassword FROM pg_authid WHERE rolname = 'replicator'"), /^md5/);
+        await dockerOk(["stop", old]);
+        await dockerOk(["rm", old]);
+
+        // The new rendering on the same claim.
+        const p = await primary(name, claim);
+        assert.equal(await sql(p, "SELECT count(*) FROM orders"), "500", "no row lost");
+        assert.equal(await sql(p, "SELECT string_agg(DISTINCT pg_get_userbyid(relowner), ',') FROM pg_class WHERE relname IN ('orders', 'orders_id_seq', 'big')"), "dbplace_app",
+            "the superuser's tables, sequence and view now belong to the application role");
+        assert.equal(await sql(p, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'app'"), "dbplace_app");
+        assert.match(await sql(p, "SELECT rolpassword FROM pg_authid WHERE rolname = 'replicator'"), /^SCRAM-SHA-256\$/, "the replication role's md5 password became the SCRAM verifier");
+        const r = await client(net, contract.connectionSecret, "INSERT INTO orders (total) VALUES (1) RETURNING (SELECT count(*) FROM big)");
+        assert.equal(r.stdout.trim(), "250", r.stderr);
+        const oldWay = await client(net, "postgresql://dbadmin:old-superuser-password@app-rw.db-app.svc:5432/app?sslmode=prefer", "SELECT 1");
+        assert.match(oldWay.stderr, /no pg_hba\.conf entry/, "the old superuser string no longer works");
+        // A standby clones the upgraded primary.
+        const sclaim = await claimVolume(`${name}-standby-data`, BASE_IMAGE, podOf(run, "app-streaming-standbys").securityContext.fsGroup);
+        const s = await standby(`${name}-standby`, sclaim, p);
         await waitFor(s, podOf(run, "app-streaming-standbys").containers[0].readinessProbe.exec.command, 60_000);
-        assert.equal(await sql(s, "SELECT pg_is_in_recovery()"), "t");
+        assert.equal(await sql(s, "SELECT count(*) FROM orders"), "501");
     });
 
     it("liveness passes while postgres is up but rejecting connections (recovery), and fails with no server (defect 12)", async () => {
@@ -136,16 +261,14 @@ describe("cluster placement pods, run for real (docker)", function () {
         await dockerOk(["rm", name]);
         // The same data directory, kept in recovery with connections refused until it is consistent (here: forever).
         const recovering = `${name}-recovery`;
-        await runPodContainer({
-            name: recovering, pod, secrets, configMaps: initScripts(run), claims: { data: `${name}-data` }, network, hostname: "app-0",
-            command: ["bash", "-c", 'touch "$PGDATA/standby.signal" && exec postgres -c hot_standby=off'],
-        });
+        const base = { pod, configMaps: configMaps(run), secretVolumes: secretVolumes(run), network: `${name}-net`, hostname: "app-0", claims: { data: `${name}-data` } };
+        await runPodContainer({ ...base, name: recovering, command: ["bash", "-c", 'touch "$PGDATA/standby.signal" && exec postgres -c hot_standby=off'] });
         await waitFor(recovering, ["sh", "-c", "pg_isready -q -h 127.0.0.1 -p 5432; [ $? -eq 1 ]"], 30_000);
         assert.notEqual(await execCode(recovering, db.readinessProbe.exec.command), 0, "not ready: it answers no query");
         assert.equal(await execCode(recovering, db.livenessProbe.exec.command), 0, "alive: restarting it would only restart the recovery");
         await dockerOk(["exec", recovering, "pg_ctl", "-D", db.env.find((e: any) => e.name === "PGDATA").value, "-m", "immediate", "stop"]).catch(() => undefined);
         const idle = `${name}-idle`;
-        await runPodContainer({ name: idle, pod, secrets, configMaps: initScripts(run), network, hostname: "app-0", claims: { data: `${name}-data` }, command: ["sleep", "60"] });
+        await runPodContainer({ ...base, name: idle, command: ["sleep", "60"] });
         assert.notEqual(await execCode(idle, db.livenessProbe.exec.command), 0, "dead when nothing answers");
     });
 });

@@ -147,14 +147,43 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         }
     });
 
-    it("2. an application pod in an allowed namespace writes through -rw with the contract's secret", function () {
-        // (The cluster primary serves no TLS yet, #15: only the baked replicas' read string verifies, test 3.)
-        assert.match(app.connectionSecret, new RegExp(`@${app.host.replace(/\./g, "\\.")}:${app.port}/`));
+    it("2. an application pod in an allowed namespace writes through -rw with the contract's secret, verifying the server against the contract's CA", function () {
+        // The application role (not the superuser), TLS with the -rw name checked against caCert (issue 15).
+        assert.equal(app.username, "dbplace_app");
+        assert.match(app.connectionSecret, new RegExp(`^postgresql://dbplace_app:[^@]+@${app.host.replace(/\./g, "\\.")}:${app.port}/app\\?sslmode=verify-full$`));
+        assert.match(app.caCert ?? "", /^-----BEGIN CERTIFICATE-----/);
         const r = psqlPod(CLIENT_NS, "writer", app.connectionSecret,
             "CREATE TABLE IF NOT EXISTS e2e_writes (id int PRIMARY KEY, at timestamptz DEFAULT now()); " +
-            "INSERT INTO e2e_writes (id) VALUES (1) ON CONFLICT DO NOTHING; SELECT count(*) FROM e2e_writes", app.caCert);
+            "INSERT INTO e2e_writes (id) VALUES (1) ON CONFLICT DO NOTHING; " +
+            "SELECT count(*) || ':' || current_user || ':' || (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) FROM e2e_writes", app.caCert);
         assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stdout, "1");
+        assert.equal(r.stdout, "1:dbplace_app:true");
+        // Without the CA the same string fails: the client really verifies.
+        const unverified = psqlPod(CLIENT_NS, "writer-no-ca", app.connectionSecret, "SELECT 1", undefined, 3);
+        assert.notEqual(unverified.code, 0);
+        assert.match(unverified.out, /root certificate file .* does not exist/);
+    });
+
+    it("2a. the superuser cannot log in over the network even with its password, cleartext is refused, and every network client is encrypted", async function () {
+        const files = kjson(["-n", NS, "get", "secret", "app-server"]).data;
+        const superPw = Buffer.from(files["superuser.pass"], "base64").toString();
+        const appPw = decodeURIComponent(new URL(app.connectionSecret).password);
+        const asSuper = psqlPod(CLIENT_NS, "superuser", `postgresql://dbadmin:${encodeURIComponent(superPw)}@${app.host}:${app.port}/app?sslmode=verify-full`, "SELECT 1", app.caCert, 3);
+        assert.notEqual(asSuper.code, 0, "the superuser logged in over the network");
+        assert.match(asSuper.out, /no pg_hba\.conf entry for host .* user "dbadmin"/);
+        const plain = psqlPod(CLIENT_NS, "cleartext", `postgresql://dbplace_app:${encodeURIComponent(appPw)}@${app.host}:${app.port}/app?sslmode=disable`, "SELECT 1", undefined, 3);
+        assert.notEqual(plain.code, 0, "a cleartext client got in");
+        assert.match(plain.out, /no pg_hba\.conf entry .* no encryption/);
+        // A scrape makes the exporter connect (nothing else scrapes it here); it keeps that connection.
+        const primary = kjson(["-n", NS, "get", "pod", "app-0"]);
+        assert.match(await get(`http://${primary.status.podIP}:9187/metrics`), /^pg_up 1$/m);
+        // The superuser over the unix socket in the pod (peer authentication) is the way in that remains.
+        const rows = ok(kubectl(["-n", NS, "exec", "app-0", "-c", "postgres", "--", "psql", "-XAtq", "-U", "dbadmin", "-d", "app", "-c",
+            "SELECT a.usename || ':' || s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.client_addr IS NOT NULL ORDER BY 1"]), "psql over the socket").stdout.trim().split("\n");
+        assert.ok(rows.includes("dbplace_monitor:true"), `the exporter's connection, encrypted: ${rows}`);
+        assert.deepEqual(rows.filter((r) => !r.endsWith(":true")), [], `unencrypted network clients: ${rows}`);
+        const superuser = ok(kubectl(["-n", NS, "exec", "app-0", "-c", "postgres", "--", "psql", "-XAtq", "-U", "dbadmin", "-d", "app", "-c", "SELECT rolsuper FROM pg_roles WHERE rolname = 'dbplace_app'"]), "psql");
+        assert.equal(superuser.stdout.trim(), "f");
     });
 
     it("2b. NetworkPolicy is enforced: the same client in a namespace not allowed cannot connect", function () {
@@ -352,6 +381,8 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
         try {
             ok(cli(["up", STREAM]), "npm run up (streaming)");
             const ledger: Contract = JSON.parse(ok(cli(["outputs", STREAM]), "outputs").stdout).ledger;
+            assert.match(ledger.connectionSecret, /^postgresql:\/\/dbplace_app:[^@]+@ledger-rw\.db-ledger\.svc:5432\/ledger\?sslmode=verify-full$/);
+            assert.match(ledger.readConnectionSecret, /^postgresql:\/\/dbplace_app:[^@]+@ledger-ro\.db-ledger\.svc:5432\/ledger\?sslmode=verify-full$/);
             const stamp = `w${Date.now()}`;
             const write = psqlPod(CLIENT_NS, "stream-writer", ledger.connectionSecret,
                 `CREATE TABLE IF NOT EXISTS marks (v text); INSERT INTO marks VALUES ('${stamp}'); SELECT 1`, ledger.caCert);
@@ -370,6 +401,13 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
             const metrics = await get(`http://${standby.status.podIP}:${port}/metrics`);
             assert.match(metrics, /^dbplace_replication_is_streaming\{[^}]*\} 1$/m, "the standby streams");
             assert.match(metrics, /^dbplace_replication_lag_seconds\{[^}]*\} [0-9.e+-]+$/m, "and exports its lag");
+            // The standby follows as the replication role over TLS, its conninfo verifying the primary (issue 15).
+            const repl = ok(kubectl(["-n", "db-ledger", "exec", "ledger-0", "-c", "postgres", "--", "psql", "-XAtq", "-U", "dbadmin", "-d", "ledger", "-c",
+                "SELECT r.usename || ':' || s.ssl || ':' || r.state FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)"]), "pg_stat_replication").stdout.trim();
+            assert.equal(repl, "replicator:true:streaming");
+            const receiver = ok(kubectl(["-n", "db-ledger", "exec", standby.metadata.name, "-c", "postgres", "--", "psql", "-XAtq", "-U", "dbadmin", "-d", "ledger", "-c",
+                "SELECT conninfo FROM pg_stat_wal_receiver"]), "pg_stat_wal_receiver").stdout.trim();
+            assert.match(receiver, /user=replicator .*sslmode=verify-full/);
         } finally {
             cli(["down", STREAM]);
         }

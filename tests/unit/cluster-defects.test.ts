@@ -76,7 +76,7 @@ describe("cluster defects: storage and replication (issue 12)", () => {
         }
         assert.match(standby, /pg_receivewal .* --create-slot --if-not-exists -S "\$slot"/);
         assert.match(standby, /pg_basebackup .* -S "\$slot" /);
-        const lone = podOf(one(await run({}), T.sts, "app-server")).containers[0].args as string[];
+        const lone = podOf(one(await run({}), T.sts, "app-server")).containers[0].command as string[];
         assert.equal(flag(lone, "max_wal_senders"), "10", "never below PostgreSQL's default");
     });
 

@@ -24,7 +24,11 @@ describe("cluster: the dump CronJob", () => {
         assert.equal(cron.inputs.spec.timeZone, "Etc/UTC");
         assert.equal(cron.inputs.spec.concurrencyPolicy, "Forbid");
         const pod = podOf(cron);
-        assert.deepEqual(pod.volumes, [{ name: "dumps", persistentVolumeClaim: { claimName: "app-dumps" } }]);
+        // The CA from the credentials Secret (the public certificate only): the dump verifies the primary's name (issue 15).
+        assert.deepEqual(pod.volumes, [
+            { name: "dumps", persistentVolumeClaim: { claimName: "app-dumps" } },
+            { name: "ca", secret: { secretName: "app-credentials", items: [{ key: "ca.crt", path: "ca.crt" }], defaultMode: 0o444 } },
+        ]);
         assert.equal(pod.initContainers, undefined, "no upload step for a pvc destination");
         const [dump] = pod.containers;
         assert.equal(dump.image, "postgres:17", "pg_dump must match the server's major");
@@ -33,6 +37,9 @@ describe("cluster: the dump CronJob", () => {
         const env = Object.fromEntries(dump.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef]));
         assert.equal(env.DB_HOST, "app-rw");
         assert.deepEqual(env.PGPASSWORD, { name: "app-credentials", key: "password" });
+        assert.deepEqual(env.DB_USER, { name: "app-credentials", key: "username" });
+        assert.equal(env.PGSSLMODE, "verify-full");
+        assert.equal(env.PGSSLROOTCERT, "/etc/dbplace/ca/ca.crt");
         const claim = one(result, "kubernetes:core/v1:PersistentVolumeClaim", "app-dumps");
         assert.equal(claim.protect, true);
         assert.equal(claim.inputs.spec.storageClassName, "standard");

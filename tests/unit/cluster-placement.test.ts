@@ -38,8 +38,10 @@ const bakedImage = { kind: "baked", count: 2, image: "registry.example.com/app-b
 const base = {
     [T.provider]: ["app-k8s"],
     [T.ns]: ["app-ns"],
-    [T.password]: ["app-password", "app-replication-password"],
-    [T.secret]: ["app-credentials"],
+    [T.password]: ["app-app-password", "app-monitor-password", "app-password", "app-replication-password"],
+    [T.secret]: ["app-credentials", "app-monitor", "app-server-secret"],
+    // One CA per database: the `-ro` certificate (baked or streaming) and the primary's, each with its own key.
+    [T.seed]: ["app-tls-ca-seed", "app-tls-primary-seed", "app-tls-server-seed"],
     [T.configMap]: ["app-exporter-queries", "app-init"],
     [T.service]: ["app-headless", "app-rw"],
     [T.sts]: ["app-server"],
@@ -66,8 +68,7 @@ describe("local/cluster placement: resources per variant", () => {
         ["high availability", { highAvailability: true }, { ...base, [T.claimPatch]: ["app-data-0", "app-data-1"] }],
         ["baked replicas as a service", { replicas: bakedImage }, {
             ...base,
-            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials"],
-            [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
+            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials", "app-monitor", "app-server-secret"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
             [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
@@ -76,8 +77,7 @@ describe("local/cluster placement: resources per variant", () => {
         }],
         ["baked replicas with an autoscaler", { replicas: { ...bakedImage, maxReplicas: 5 } }, {
             ...base,
-            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials"],
-            [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
+            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials", "app-monitor", "app-server-secret"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
             [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
@@ -89,8 +89,7 @@ describe("local/cluster placement: resources per variant", () => {
         ["baked replicas built from a dump", { replicas: { kind: "baked", count: 1, dump: "stacks/seed/app.dump", repository: "registry.example.com/team/app-baked" } }, {
             ...base,
             [T.image]: ["app-baked-image"],
-            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials"],
-            [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
+            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials", "app-monitor", "app-server-secret"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
             [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
@@ -100,6 +99,7 @@ describe("local/cluster placement: resources per variant", () => {
         ["streaming replicas", { replicas: { kind: "streaming", count: 2 } }, {
             ...base,
             [T.service]: ["app-headless", "app-rw", "app-streaming-ro"],
+            [T.secret]: ["app-credentials", "app-monitor", "app-server-secret", "app-streaming-server-secret"],
             [T.sts]: ["app-server", "app-streaming-standbys"],
             [T.claimPatch]: ["app-data-0", "app-streaming-data-0", "app-streaming-data-1"],
             [T.pdb]: ["app-pdb", "app-streaming-pdb"],
@@ -108,8 +108,7 @@ describe("local/cluster placement: resources per variant", () => {
         ["prometheus operator", { cluster: { prometheusOperator: true } }, { ...base, [T.monitor]: ["app-servicemonitor"], [T.rule]: ["app-alerts"] }],
         ["prometheus operator with baked replicas", { cluster: { prometheusOperator: true }, replicas: bakedImage }, {
             ...base,
-            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials"],
-            [T.seed]: ["app-tls-ca-seed", "app-tls-server-seed"],
+            [T.secret]: ["app-baked-reader", "app-baked-tls", "app-credentials", "app-monitor", "app-server-secret"],
             [T.service]: ["app-baked-ro", "app-headless", "app-rw"],
             [T.deploy]: ["app-baked-deploy"],
             [T.configMap]: ["app-baked-exporter-queries", "app-exporter-queries", "app-init"],
@@ -118,8 +117,10 @@ describe("local/cluster placement: resources per variant", () => {
             [T.monitor]: ["app-baked-servicemonitor", "app-servicemonitor"],
             [T.rule]: ["app-alerts", "app-baked-alerts"],
         }],
-        // No replication role on mysql: no init script, no second password.
-        ["mysql", { engine: "mysql" }, { ...base, [T.password]: ["app-password"], [T.configMap]: undefined as unknown as string[] }],
+        // mysql keeps its image's own user (not root) and no TLS of ours yet: no roles, no certificates, no start script.
+        ["mysql", { engine: "mysql" }, {
+            ...base, [T.password]: ["app-password"], [T.secret]: ["app-credentials"], [T.seed]: undefined as unknown as string[], [T.configMap]: undefined as unknown as string[],
+        }],
         ["an existing namespace", { cluster: { namespace: "data" } }, { ...base, [T.ns]: undefined as unknown as string[] }],
     ];
     for (const [title, extra, expected] of variants) {
@@ -132,10 +133,10 @@ describe("local/cluster placement: resources per variant", () => {
 
 describe("local/cluster placement: contract", () => {
     const cases: [string, Record<string, unknown>, { readHost: string; read: RegExp }][] = [
-        ["no replicas reads from the primary", {}, { readHost: "app-rw.db-app.svc", read: /^postgresql:\/\/dbadmin:[^@]+@app-rw\.db-app\.svc:5432\/app$/ }],
+        ["no replicas reads from the primary", {}, { readHost: "app-rw.db-app.svc", read: /^postgresql:\/\/dbplace_app:[^@]+@app-rw\.db-app\.svc:5432\/app\?sslmode=verify-full$/ }],
         ["baked service reads as the reader role", { replicas: bakedImage }, { readHost: "app-ro.db-app.svc", read: /^postgresql:\/\/dbplace_reader:[^@]+@app-ro\.db-app\.svc:5432\/app\?sslmode=verify-full$/ }],
         ["sidecar reads over localhost", { replicas: { ...bakedImage, mode: "sidecar" } }, { readHost: "127.0.0.1", read: /^postgresql:\/\/dbplace_reader:[^@]+@127\.0\.0\.1:5432\/app$/ }],
-        ["streaming reads from the standbys", { replicas: { kind: "streaming", count: 1 } }, { readHost: "app-ro.db-app.svc", read: /^postgresql:\/\/dbadmin:[^@]+@app-ro\.db-app\.svc:5432\/app$/ }],
+        ["streaming reads from the standbys", { replicas: { kind: "streaming", count: 1 } }, { readHost: "app-ro.db-app.svc", read: /^postgresql:\/\/dbplace_app:[^@]+@app-ro\.db-app\.svc:5432\/app\?sslmode=verify-full$/ }],
     ];
     for (const [title, extra, want] of cases) {
         it(title, async () => {
@@ -144,7 +145,10 @@ describe("local/cluster placement: contract", () => {
             assert.equal(db.port, 5432);
             assert.equal(db.readHost, want.readHost);
             assert.equal(db.readPort, 5432);
-            assert.match(db.connectionSecret, /^postgresql:\/\/dbadmin:[A-Za-z0-9]{32}@app-rw\.db-app\.svc:5432\/app$/);
+            // The application role, never the superuser, over TLS that checks the server's name against the contract's CA.
+            assert.equal(db.username, "dbplace_app");
+            assert.match(db.connectionSecret, /^postgresql:\/\/dbplace_app:[A-Za-z0-9]{32}@app-rw\.db-app\.svc:5432\/app\?sslmode=verify-full$/);
+            assert.match(db.caCert, /^-----BEGIN CERTIFICATE-----\n/);
             assert.match(db.readConnectionSecret, want.read);
             assert.equal(db.placement, "cluster");
         });
@@ -175,7 +179,7 @@ describe("local/cluster placement: the primary", () => {
         assert.equal(claim.spec.storageClassName, "fast-ssd");
         const [db] = containersOf(sts);
         assert.deepEqual(db.resources, { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } });
-        assert.ok(db.args.includes("max_connections=200"), "max_connections follows the preset the alerts compare against");
+        assert.ok(db.command.includes("max_connections=200"), "max_connections follows the preset the alerts compare against");
     });
 
     it("marks every stateful piece protected, and none when deletion protection is off", async () => {
@@ -189,13 +193,19 @@ describe("local/cluster placement: the primary", () => {
     });
 
     it("answers readiness with a real query and liveness with a cheaper check", async () => {
-        for (const [engine, query, live] of [["postgres", /psql -h 127\.0\.0\.1 .* -d app -tAc 'SELECT 1'/, /pg_isready/], ["mysql", /mysql -h 127\.0\.0\.1 .* app -e 'SELECT 1'/, /mysqladmin ping/]] as const) {
+        // postgres: dbplace-start's probe, a query as the superuser over the unix socket once the roles are reconciled (run in tests/e2e/cluster-defects.e2e.ts).
+        const [pg] = containersOf(one(await run(cluster), T.sts, "app-server"));
+        assert.deepEqual(pg.readinessProbe.exec.command, ["/opt/dbplace/bin/dbplace-start", "probe", "app"]);
+        assert.deepEqual(pg.startupProbe.exec.command, pg.readinessProbe.exec.command);
+        for (const [engine, query, live] of [["mysql", /mysql -h 127\.0\.0\.1 .* app -e 'SELECT 1'/, /mysqladmin ping/]] as const) {
             const [db] = containersOf(one(await run({ ...cluster, engine }), T.sts, "app-server"));
             assert.deepEqual(db.readinessProbe.exec.command.slice(0, 2), ["sh", "-c"], engine);
             assert.match(db.readinessProbe.exec.command[2], query, engine);
             assert.match(db.livenessProbe.exec.command.join(" "), live, engine);
             assert.ok(db.startupProbe.failureThreshold * db.startupProbe.periodSeconds >= 600, `${engine}: startup must allow initdb and recovery`);
         }
+        assert.match(pg.livenessProbe.exec.command.join(" "), /pg_isready/);
+        assert.ok(pg.startupProbe.failureThreshold * pg.startupProbe.periodSeconds >= 600, "postgres: startup must allow initdb and recovery");
     });
 
     it("runs restricted: non-root, fsGroup, no escalation, no capabilities, RuntimeDefault seccomp", async () => {
@@ -222,22 +232,40 @@ describe("local/cluster placement: the primary", () => {
             assert.ok(exporter, engine);
             assert.deepEqual(exporter.ports, [{ name: "metrics", containerPort: port }]);
             assert.equal(exporter.readinessProbe, undefined, "a broken exporter must not take the database out of its Service");
-            const passwordEnv = exporter.env.find((e: any) => e.valueFrom?.secretKeyRef);
-            assert.deepEqual(passwordEnv.valueFrom.secretKeyRef, { name: "app-credentials", key: "password" });
+            if (engine === "mysql") {
+                const passwordEnv = exporter.env.find((e: any) => e.valueFrom?.secretKeyRef);
+                assert.deepEqual(passwordEnv.valueFrom.secretKeyRef, { name: "app-credentials", key: "password" });
+                continue;
+            }
+            // postgres: the pg_monitor role over verified TLS, its password a mounted file (issue 15).
+            const env = Object.fromEntries(exporter.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+            assert.deepEqual(env, {
+                DATA_SOURCE_URI: "127.0.0.1:5432/app?sslmode=verify-full&sslrootcert=/etc/dbplace-exporter-auth/ca.crt",
+                DATA_SOURCE_USER: "dbplace_monitor",
+                DATA_SOURCE_PASS_FILE: "/etc/dbplace-exporter-auth/password",
+                PG_EXPORTER_EXTEND_QUERY_PATH: "/etc/dbplace-exporter/queries.yaml",
+            });
+            const mount = exporter.volumeMounts.find((m: any) => m.mountPath === "/etc/dbplace-exporter-auth");
+            assert.deepEqual(podOf(sts).volumes.find((v: any) => v.name === mount.name).secret, { secretName: "app-monitor", defaultMode: 0o440 });
         }
     });
 
     it("keeps passwords in secrets only", async () => {
         const result = await run({ ...cluster, replicas: bakedImage });
-        const password = result.outputs.databases.app.connectionSecret.match(/dbadmin:([^@]+)@/)[1];
+        const password = result.outputs.databases.app.connectionSecret.match(/dbplace_app:([^@]+)@/)[1];
         const secret = one(result, T.secret, "app-credentials");
         assert.ok(secret.secretPaths.includes("stringData"), `secretPaths: ${secret.secretPaths}`);
         assert.equal(unsecret(secret.inputs.stringData).password, password);
         assert.equal(unsecret(secret.inputs.stringData).uri, result.outputs.databases.app.connectionSecret, "workloads in the namespace read the same URI");
         assert.ok(one(result, T.secret, "app-baked-reader").secretPaths.includes("stringData"));
+        const server = unsecret(one(result, T.secret, "app-server-secret").inputs.stringData);
+        const passwords = [password, server["superuser.pass"], unsecret(one(result, T.secret, "app-monitor").inputs.stringData).password];
+        assert.ok(passwords.every((p) => /^[A-Za-z0-9]{32}$/.test(p)), "superuser, application and monitor passwords");
+        assert.ok(!JSON.stringify(server).includes(password), "the server gets the application role's SCRAM verifier, not its password");
         for (const r of result.resources.filter((x) => x.type !== T.secret && x.type !== T.password)) {
-            assert.ok(!JSON.stringify(r.inputs).includes(password), `${r.type} ${r.name} carries the password in plain text`);
+            for (const p of passwords) assert.ok(!JSON.stringify(r.inputs).includes(p), `${r.type} ${r.name} carries a password in plain text`);
         }
+        for (const r of ofType(result, T.secret)) assert.ok(r.secretPaths.includes("stringData"), `${r.name}: stringData must be a secret in state`);
     });
 
     it("exposes ClusterIP Services only, and sends writes to ordinal 0", async () => {
@@ -264,9 +292,14 @@ describe("local/cluster placement: high availability", () => {
         assert.deepEqual(preferred.podAffinityTerm.labelSelector.matchLabels, sts.inputs.spec.selector.matchLabels);
         const script = pod.containers[0].command.join(" ");
         assert.match(script, /\$\{HOSTNAME##\*-\}" = "0"/);
-        assert.match(script, /exec docker-entrypoint\.sh postgres/);
-        assert.match(script, /pg_basebackup -h app-0\.app-headless .* -U replicator .* -R/);
-        assert.match(script, /exec docker-entrypoint\.sh postgres .*-c max_wal_senders=10 /);
+        assert.match(script, /exec \/opt\/dbplace\/bin\/dbplace-start master .*-c max_wal_senders=10 /);
+        // Ordinal 1 clones ordinal 0 by the name in the primary's certificate, as the replication role, verified.
+        assert.match(script, /conninfo='host=app-0\.app-headless port=5432 user=replicator passfile=\S+ sslmode=verify-full sslrootcert=\S+'/);
+        assert.match(script, /pg_basebackup -d "\$conninfo" .* -R/);
+        const files = unsecret(one(result, T.secret, "app-server-secret").inputs.stringData);
+        assert.match(files["replication.pgpass"], /^\*:\*:\*:replicator:[A-Za-z0-9]{32}\n$/);
+        assert.match(files["replication.verifier"], /^SCRAM-SHA-256\$4096:/);
+        assert.match(files["pg_hba.conf"], /^hostssl  replication  replicator\s+all\s+scram-sha-256$/m);
         assert.deepEqual(one(result, T.pdb, "app-pdb").inputs.spec.minAvailable, 1);
     });
 

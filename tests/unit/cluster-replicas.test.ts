@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
 import { BAKED, scramVerifier } from "../../components/bake";
@@ -9,6 +9,8 @@ import { readerPassword } from "../../components/replicas/reader";
 import { MockRun, RecordedResource, runProgram } from "../../lib/mock-runner";
 import { program } from "../../program";
 import { ofType, one } from "../helpers/resources";
+
+const unsecret = (v: any) => (v && typeof v === "object" && "value" in v && Object.keys(v).length === 2 ? v.value : v);
 
 const run = (config: Record<string, unknown>) => runProgram({ stack: "test", config, program });
 const runDirect = (build: () => Record<string, unknown> | void) => runProgram({ stack: "test", config: {}, program: async () => build() ?? undefined });
@@ -190,21 +192,33 @@ describe("cluster: streaming replicas", () => {
         assert.equal(sts.protect, false, "standbys are copies: re-cloned, never protected");
         assert.ok(sts.dependsOn.includes("app-server"), "standbys start after the primary");
         const script = pod(sts).containers[0].command.join(" ");
-        assert.match(script, /pg_basebackup -h app-rw\.db-app\.svc -p 5432 -U replicator -S "\$slot" -D "\$clone" -R -X stream/);
+        // As the replication role, its password from the mounted pgpass, the primary's name verified against the CA (issue 15).
+        assert.match(script, /conninfo='host=app-rw\.db-app\.svc port=5432 user=replicator passfile=\/var\/run\/postgresql\/dbplace\/replication\.pgpass sslmode=verify-full sslrootcert=\/var\/run\/postgresql\/dbplace\/ca\.crt'/);
+        assert.match(script, /pg_basebackup -d "\$conninfo" -S "\$slot" -D "\$clone" -R -X stream/);
         assert.match(script, /mv "\$clone" "\$PGDATA"/);
-        assert.match(script, /exec postgres -c max_connections=100 .* -c hot_standby=on/);
-        const env = Object.fromEntries(pod(sts).containers[0].env.map((e: any) => [e.name, e.valueFrom?.secretKeyRef?.key ?? e.value]));
-        assert.equal(env.REPLICATION_PASSWORD, "replication-password");
+        assert.match(script, /exec postgres -c max_connections=100 .* -c hot_standby=on [\s\S]*-c "primary_conninfo=\$conninfo" -c "primary_slot_name=\$slot" [\s\S]*-c ssl=on [\s\S]*-c hba_file=/);
+        assert.deepEqual(pod(sts).containers[0].env.filter((e: any) => e.valueFrom), [], "no secret in the standby's environment");
     });
 
-    it("get the replication role and its pg_hba line from the primary's first start", async () => {
+    it("get their own certificate for the -ro names, the replication pgpass and nothing else of the primary's (issue 15)", async () => {
         const result = await run({ ...cluster, replicas: { kind: "streaming", count: 1 } });
-        const init = one(result, "kubernetes:core/v1:ConfigMap", "app-init").inputs.data["10-dbplace-replication.sh"];
-        assert.match(init, /CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD '\$REPLICATION_PASSWORD'/);
-        assert.match(init, /method=\$\(psql .* -Atc "SHOW password_encryption"\)/);
-        assert.match(init, /host replication replicator all \$method" >> "\$PGDATA\/pg_hba.conf"/);
-        const primary = pod(one(result, STS, "app-server")).containers[0];
-        assert.ok(primary.volumeMounts.some((m: any) => m.mountPath === "/docker-entrypoint-initdb.d"));
+        const secret = one(result, "kubernetes:core/v1:Secret", "app-streaming-server-secret");
+        assert.equal(secret.inputs.metadata.name, "app-replica-server");
+        assert.ok(secret.secretPaths.includes("stringData"));
+        const files = unsecret(secret.inputs.stringData);
+        assert.deepEqual(Object.keys(files).sort(), ["ca.crt", "pg_hba.conf", "pg_ident.conf", "replication.pgpass", "server.crt", "server.key"]);
+        const ca = new X509Certificate(result.outputs.databases.app.caCert);
+        const cert = new X509Certificate(files["server.crt"]);
+        assert.ok(cert.verify(ca.publicKey));
+        assert.equal(cert.checkHost("app-ro.db-app.svc"), "app-ro.db-app.svc");
+        assert.equal(cert.checkHost("app-rw.db-app.svc"), undefined, "a standby's key cannot pass for the primary");
+        assert.equal(cert.checkIP("127.0.0.1"), "127.0.0.1", "the exporter in the pod verifies it over loopback");
+        const primary = unsecret(one(result, "kubernetes:core/v1:Secret", "app-server-secret").inputs.stringData);
+        assert.notEqual(files["server.key"], primary["server.key"]);
+        assert.doesNotMatch(files["pg_hba.conf"], /replication/, "a standby takes no replication clients");
+        const standby = pod(one(result, STS, "app-streaming-standbys"));
+        assert.deepEqual(standby.volumes.find((v: any) => v.name === "server-secret").secret, { secretName: "app-replica-server", defaultMode: 0o440 });
+        assert.match(one(result, STS, "app-streaming-standbys").inputs.spec.template.metadata.annotations["dbplace.io/server-config-sha256"], /^[0-9a-f]{64}$/);
     });
 
     it("export and alert on replication lag, from the standbys' own exporters", async () => {

@@ -17,9 +17,19 @@ import { loadStackPolicyConfig, stackPolicyConfigFile } from "../../policy/stack
 
 /**
  * Violations that wait on a component change. Tolerated, not expected: delete an entry once its fix
- * lands, and anything new still fails. Empty: every example stack passes the whole pack.
+ * lands, and anything new still fails. Issue 15: the docker and cluster postgres contracts hand out the
+ * application role over verify-full with the CA; the managed and VM placements on AWS/GCP still hand
+ * out the master user (dbadmin) with sslmode=require, and mysql on the cluster has no TLS of ours yet.
+ * A contract in the stack outputs is reported against the stack, "(stack)".
  */
-const KNOWN_GAPS: Record<string, string[]> = {};
+const CONTRACT_GAPS = ["dbplace-no-superuser-in-contract (stack)", "dbplace-tls-required-in-contract (stack)"];
+const KNOWN_GAPS: Record<string, string[]> = {
+    "aws-prod": CONTRACT_GAPS,
+    "aws-staging": CONTRACT_GAPS,
+    "gcp-prod": CONTRACT_GAPS,
+    "gcp-staging": CONTRACT_GAPS,
+    platform: ["dbplace-tls-required-in-contract (stack)", "dbplace-tls-required-in-contract sessions-credentials"],
+};
 
 describe("policy pack on the example stacks' offline plans", function () {
     this.timeout(120_000);

@@ -56,6 +56,9 @@ function defaults(file: TemplateFile, project: string, overrides: Record<string,
 
 const templates = fs.readdirSync(TEMPLATES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
+/** Violations that wait on a component change (as in policy-stacks.test.ts); empty: every template's defaults pass. */
+const KNOWN_GAPS: Record<string, string[]> = {};
+
 describe("pulumi new templates", function () {
     this.timeout(120_000);
     let restore: () => void;
@@ -136,8 +139,10 @@ describe("pulumi new templates", function () {
                 const expected = resolveStackConfig(config, project, {}).databases;
                 const facades = run.resources.filter((r) => r.type === "dbplace:index:Database").map((r) => r.name).sort();
                 assert.deepEqual(facades, expected.map((s) => s.name).sort());
+                const gaps = new Set(KNOWN_GAPS[name] ?? []);
                 const violations = checkRun(run);
-                assert.deepEqual(violations.map((v) => `[${v.policy}] ${v.message}`), [], "a template's defaults must satisfy the platform's policies");
+                assert.deepEqual(violations.filter((v) => !gaps.has(`${v.policy} ${v.resource}`)).map((v) => `[${v.policy}] ${v.message}`), [], "a template's defaults must satisfy the platform's policies");
+                assert.deepEqual([...gaps].filter((g) => !violations.some((v) => `${v.policy} ${v.resource}` === g)), [], "a known gap is fixed: delete it from KNOWN_GAPS");
             });
         });
     }

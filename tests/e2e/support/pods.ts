@@ -38,6 +38,7 @@ export interface PodContainerRun {
     readonly secretVolumes?: Record<string, Record<string, string>>;
     /** Pod volume or claim name → docker volume (made with {@link claimVolume}). */
     readonly claims?: Record<string, string>;
+    /** Docker network, or `container:<name>` for a container of the same pod. */
     readonly network: string;
     readonly aliases?: string[];
     /** The pod name (what HOSTNAME is in a pod). */
@@ -64,7 +65,9 @@ export async function runPodContainer(r: PodContainerRun): Promise<string> {
     const c = (spec.containers as any[]).find((x) => r.container === undefined || x.name === r.container);
     if (!c) throw new Error(`no container ${r.container} in the pod`);
     const sc = spec.securityContext ?? {};
-    const args = ["run", "-d", "--name", r.name, "--label", `${LABEL}=${RUN_ID}`, "--network", r.network, "--hostname", r.hostname];
+    // `container:<name>`: another container of the same pod, sharing its network namespace (and hostname).
+    const sibling = r.network.startsWith("container:");
+    const args = ["run", "-d", "--name", r.name, "--label", `${LABEL}=${RUN_ID}`, "--network", r.network, ...(sibling ? [] : ["--hostname", r.hostname])];
     for (const a of r.aliases ?? []) args.push("--network-alias", a);
     const uid = c.securityContext?.runAsUser ?? sc.runAsUser;
     const gid = c.securityContext?.runAsGroup ?? sc.runAsGroup;
