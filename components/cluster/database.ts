@@ -19,6 +19,7 @@ import {
     dataClaimTemplate, highAvailabilityScript, replicationInitScript, resizeClaims, SECRET_KEYS, serverPodSpec, spreadAffinity, STABLE_CLAIM_TEMPLATE,
 } from "./server";
 import { ClusterStreamingReplicas } from "./streaming";
+import { formerTypeAliases } from "../renames";
 
 export interface ClusterDatabaseArgs {
     /** Resolved database spec (placement cluster, on any cloud). */
@@ -56,7 +57,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
 
     constructor(name: string, args: ClusterDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         assertSupported(args.spec);
-        super("dbplace:cluster:ClusterDatabase", name, {}, opts);
+        super("dbplace:cluster:Database", name, {}, formerTypeAliases("dbplace:cluster:Database", opts));
         const { spec } = args;
         const profile = ENGINE_PROFILES[spec.engine];
         const names = objectNames(spec);

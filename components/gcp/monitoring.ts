@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
 import { gcpOf, labelValue } from "./naming";
+import { formerTypeAliases } from "../renames";
 
 /** Metric that baked-replica VMs write (seconds since the dump their image holds; see baked-vm-init.ts). */
 export const BAKED_AGE_METRIC = "custom.googleapis.com/dbplace/baked_replica_age_seconds";
@@ -37,7 +38,7 @@ export class GcpMonitoring extends pulumi.ComponentResource {
     public readonly notificationChannel?: gcp.monitoring.NotificationChannel;
 
     constructor(name: string, args: GcpMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:gcp:GcpMonitoring", name, {}, opts);
+        super("dbplace:gcp:Monitoring", name, {}, formerTypeAliases("dbplace:gcp:Monitoring", opts));
         const { spec } = args;
         const project = gcpOf(spec).project;
         const parent = { parent: this };
