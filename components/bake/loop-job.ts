@@ -8,11 +8,12 @@ import * as fs from "fs";
 import * as https from "https";
 import { bakeDaemonless } from "./daemonless";
 import { BakeError } from "./types";
+import { LABELS } from "../labels";
 
 /** Pod-template annotations the loop writes: which bake the replicas run. */
 export const LOOP_ANNOTATIONS = {
-    digest: "dbplace.io/baked-digest",
-    image: "dbplace.io/baked-image",
+    digest: LABELS.bakedDigest,
+    image: LABELS.bakedImage,
 } as const;
 /** The tag the replicas' Deployment follows; the loop moves it to each new bake. */
 export const CURRENT_TAG = "current";

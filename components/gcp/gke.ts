@@ -5,6 +5,7 @@ import { DatabaseSpec } from "../config/validate";
 import { gcpLabels, gcpOf, serviceAccountId, stableZones } from "./naming";
 import { GcpNetwork } from "./network";
 import { formerParentUrn, formerParentUrns } from "../renames";
+import { gcpLabelKey, LABELS } from "../labels";
 
 /**
  * Daily 04:00-08:00 UTC: 4-hour occurrences, 128 h per 32 days. A weekly 4-hour window (16-20 h) is
@@ -64,7 +65,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         const protect = users.some((u) => u.deletionProtection);
         const apiAllowedCidrs = [...new Set(users.flatMap((u) => u.cluster.apiAllowedCidrs))];
         // A stack-wide resource: billing reports should not charge it to one database.
-        const labels = (role: string) => ({ ...gcpLabels(spec, role), "dbplace-database": "shared" });
+        const labels = (role: string) => ({ ...gcpLabels(spec, role), [gcpLabelKey(LABELS.database)]: "shared" });
         const zones = stableZones(project, region, parent);
 
         const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes-sa`, {
