@@ -3,7 +3,11 @@ import { parseArgs, stringOption, UsageError } from "../../lib/cli-args";
 
 describe("lib/cli-args: the scripts' one argument parser", () => {
     it("reads --key value, --key=value, flags, aliases and positionals", () => {
-        const got = parseArgs(["prod", "--image", "reg/app", "--major=16", "-v", "--json", "dev"], { flags: ["verbose", "json"], aliases: { v: "verbose" }, positionals: true });
+        const got = parseArgs(["prod", "--image", "reg/app", "--major=16", "-v", "--json", "dev"], {
+            flags: ["verbose", "json"],
+            aliases: { v: "verbose" },
+            positionals: true,
+        });
         assert.deepEqual(got, { options: { image: "reg/app", major: "16", verbose: true, json: true }, positionals: ["prod", "dev"] });
         assert.equal(stringOption(got, "image"), "reg/app");
         assert.equal(stringOption(got, "verbose", "x"), "x", "a flag is not a string value");
@@ -16,7 +20,10 @@ describe("lib/cli-args: the scripts' one argument parser", () => {
 
     it("names the argument in every mistake", () => {
         const fails = (argv: string[], spec: Parameters<typeof parseArgs>[1], re: RegExp) =>
-            assert.throws(() => parseArgs(argv, spec), (e: Error) => e instanceof UsageError && re.test(e.message));
+            assert.throws(
+                () => parseArgs(argv, spec),
+                (e: Error) => e instanceof UsageError && re.test(e.message),
+            );
         fails(["--image"], {}, /--image needs a value/);
         fails(["stray"], {}, /unexpected argument "stray"/);
         fails(["--json=yes"], { flags: ["json"] }, /--json takes no value, got "yes"/);

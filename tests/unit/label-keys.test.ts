@@ -23,11 +23,13 @@ describe("label keys: one place (components/labels.ts)", () => {
         const found: string[] = [];
         for (const file of [...sources("components"), ...sources("lib"), ...sources("policy")]) {
             if (file === path.join("components", "labels.ts")) continue;
-            fs.readFileSync(path.join(ROOT, file), "utf8").split("\n").forEach((line, i) => {
-                const code = line.trim();
-                if (code.startsWith("*") || code.startsWith("//") || code.startsWith("/*")) return;
-                if (SPELLED_KEY.test(code)) found.push(`${file}:${i + 1}: ${code}`);
-            });
+            fs.readFileSync(path.join(ROOT, file), "utf8")
+                .split("\n")
+                .forEach((line, i) => {
+                    const code = line.trim();
+                    if (code.startsWith("*") || code.startsWith("//") || code.startsWith("/*")) return;
+                    if (SPELLED_KEY.test(code)) found.push(`${file}:${i + 1}: ${code}`);
+                });
         }
         assert.deepEqual(found, [], "use LABELS / K8S_LABELS / awsTagKey / gcpLabelKey from components/labels.ts");
     });

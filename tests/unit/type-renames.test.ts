@@ -30,11 +30,26 @@ const GCP = { "gcp:project": "acme-test", "gcp:region": "europe-west1", cloud: "
 async function everyComponent(): Promise<RecordedResource[]> {
     const runs: MockRun[] = [];
     for (const stack of listStacks()) runs.push(await runProgram({ stack, config: loadStackConfig(stack) }));
-    runs.push(await runProgram({ stack: "test", config: { cloud: "local", placement: "docker", deletionProtection: false, replicas: { kind: "streaming", count: 1 } } }));
-    runs.push(await runProgram({ stack: "test", config: {
-        cloud: "local", placement: "docker", engine: "mysql", engineVersion: "8.0", image: "dbplace/mariadb:10.11", deletionProtection: false,
-        replicas: { kind: "baked", count: 1, dump: "tests/fixtures/app-mysql.sql", maxStalenessMinutes: 90 },
-    } }));
+    runs.push(
+        await runProgram({
+            stack: "test",
+            config: { cloud: "local", placement: "docker", deletionProtection: false, replicas: { kind: "streaming", count: 1 } },
+        }),
+    );
+    runs.push(
+        await runProgram({
+            stack: "test",
+            config: {
+                cloud: "local",
+                placement: "docker",
+                engine: "mysql",
+                engineVersion: "8.0",
+                image: "dbplace/mariadb:10.11",
+                deletionProtection: false,
+                replicas: { kind: "baked", count: 1, dump: "tests/fixtures/app-mysql.sql", maxStalenessMinutes: 90 },
+            },
+        }),
+    );
     runs.push(await runProgram({ stack: "test", config: { ...GCP, placement: "cluster", cluster: { create: true, apiAllowedCidrs: ["203.0.113.0/24"] } } }));
     return runs.flatMap((r) => r.resources);
 }
@@ -78,15 +93,25 @@ describe("component type tokens: dbplace:<folder>:<Type>, aliased to their forme
         const network = run.resources.find((r) => r.type === "dbplace:gcp:Network" && r.name === "network")!;
         const owner = run.resources.find((r) => r.type === "dbplace:gcp:VmDatabase")!;
         const formerOwner = owner.urn.replace("dbplace:gcp:VmDatabase", "dbplace:gcp:GcpVmDatabase");
-        assert.ok(network.aliasSpecs?.some((a) => a.name === "app-network" && a.type === "dbplace:gcp:GcpNetwork" && a.parentUrn === formerOwner), JSON.stringify(network.aliasSpecs));
+        assert.ok(
+            network.aliasSpecs?.some((a) => a.name === "app-network" && a.type === "dbplace:gcp:GcpNetwork" && a.parentUrn === formerOwner),
+            JSON.stringify(network.aliasSpecs),
+        );
         // The subnet's former URN: under the former network, under the former owner.
         const subnet = run.resources.find((r) => r.parentUrn === network.urn && r.type === "gcp:compute/subnetwork:Subnetwork")!;
-        assert.ok(subnet.aliasSpecs?.some((a) => a.parentUrn?.includes("dbplace:gcp:GcpVmDatabase$dbplace:gcp:GcpNetwork::app-network")), JSON.stringify(subnet.aliasSpecs));
+        assert.ok(
+            subnet.aliasSpecs?.some((a) => a.parentUrn?.includes("dbplace:gcp:GcpVmDatabase$dbplace:gcp:GcpNetwork::app-network")),
+            JSON.stringify(subnet.aliasSpecs),
+        );
     });
 
     it("formerUrn rewrites each renamed token of a qualified type and nothing else", () => {
-        const urn = "urn:pulumi:dev::dbplace::dbplace:index:Database$dbplace:docker:Database$dbplace:docker:StreamingReplicas$docker:index/container:Container::app-streaming-0";
-        assert.equal(formerUrn(urn), "urn:pulumi:dev::dbplace::dbplace:index:Database$dbplace:docker:DockerDatabase$dbplace:docker:DockerStreamingReplicas$docker:index/container:Container::app-streaming-0");
+        const urn =
+            "urn:pulumi:dev::dbplace::dbplace:index:Database$dbplace:docker:Database$dbplace:docker:StreamingReplicas$docker:index/container:Container::app-streaming-0";
+        assert.equal(
+            formerUrn(urn),
+            "urn:pulumi:dev::dbplace::dbplace:index:Database$dbplace:docker:DockerDatabase$dbplace:docker:DockerStreamingReplicas$docker:index/container:Container::app-streaming-0",
+        );
         assert.equal(formerUrn("urn:pulumi:dev::dbplace::dbplace:tls:DatabaseTls::app-tls"), "urn:pulumi:dev::dbplace::dbplace:tls:DatabaseTls::app-tls");
     });
 });
