@@ -21,6 +21,8 @@ export const LABELS = {
     bakedDigest: "dbplace.io/baked-digest",
     /** Pod-template annotation the in-cluster bake loop writes: the image the replicas run. */
     bakedImage: "dbplace.io/baked-image",
+    /** Pod-template annotation the in-cluster bake loop writes: the content digest of the dump it baked. */
+    bakedContent: "dbplace.io/baked-content",
 } as const;
 
 /** The Kubernetes recommended labels the cluster placement sets. */

@@ -9,7 +9,7 @@
 //    of a streaming start;
 // 2. one turn of the in-cluster bake loop at size: `looped` gets pgbench scale N (default 20, ~300 MB)
 //    in its primary, then a marker row; a Job from its CronJob dumps, bakes, pushes and rolls; the figure is
-//    marker write → both replicas serve it, split into dump, bake (restore), roll, with the bake ÷ restore
+//    marker write → every replica serves it, split into dump, bake (restore), roll, with the bake ÷ restore
 //    ratio, and a replica's start from the bigger image.
 // Prints figures; asserts nothing. Times come from the pods' own conditions and the Job's logs.
 import { spawnSync } from "node:child_process";
@@ -61,7 +61,7 @@ function newPod(ns: string, selector: string, before: Set<string>): string {
 
 const dump = path.join(PROJECT_ROOT, "stacks/seed/app.dump");
 
-/** One turn of the loop at pgbench scale SCALE: marker write → both replicas serve it. */
+/** One turn of the loop at pgbench scale SCALE: marker write → every replica serves it. */
 function loopTurn(): void {
     const ns = "db-looped";
     const psql = (sql: string) => must(kubectl(["-n", ns, "exec", "looped-0", "-c", "postgres", "--", "psql", "-XAtq", "-U", "dbadmin", "-d", "looped", "-c", sql]), sql).stdout.trim();
@@ -95,10 +95,10 @@ function loopTurn(): void {
     const m = /in ([0-9.]+) s \(restore ([0-9.]+) s, layer ([0-9.]+) s, push ([0-9.]+) s\)/.exec(log);
     const dumpBytes = Number(/dumped (\d+) bytes/.exec(dumpLog)?.[1] ?? NaN);
     const jobSeconds = (Date.parse(job.status.completionTime) - Date.parse(job.status.startTime)) / 1000;
-    console.log(`  marker write → both replicas serve it: ${((served - written) / 1000).toFixed(1)} s (no cron wait: the Job is started at once)`);
+    console.log(`  marker write → every replica serves it: ${((served - written) / 1000).toFixed(1)} s (no cron wait: the Job is started at once)`);
     console.log(`    Job (dump ${(dumpBytes / 1e6).toFixed(0)} MB + bake + push + roll request): ${jobSeconds.toFixed(0)} s (API times, 1 s resolution)`);
     if (m) console.log(`    bake ${m[1]} s = restore ${m[2]} s + layer ${m[3]} s + push ${m[4]} s + fixed; bake ÷ restore ${(Number(m[1]) / Number(m[2])).toFixed(2)}`);
-    console.log(`    Job done → roll done and both serve: ${((served - baked) / 1000).toFixed(1)} s`);
+    console.log(`    Job done → roll done and every replica serves: ${((served - baked) / 1000).toFixed(1)} s`);
     // A replica of the bigger image, replaced: the node has the image now, so this is start + readiness.
     const before = new Set(pods);
     must(kubectl(["-n", ns, "delete", "pod", pods[0], "--wait=false"]), "delete a looped replica");
@@ -118,7 +118,7 @@ fs.writeFileSync(stackFile, `config:
     streamed:
       replicas: {kind: streaming, count: 2}
     looped:
-      replicas: {kind: baked, count: 2, repository: 10.244.0.1:5000/dbplace/bench-looped, schedule: "0 0 1 1 *"}
+      replicas: {kind: baked, count: 1, repository: 10.244.0.1:5000/dbplace/bench-looped, schedule: "0 0 1 1 *"}
 `);
 const o = overlay("dbplace-bench-node-", [stackFile]);
 const needs = deployNeeds(STACK, loadStackConfig(STACK, o.project), readProject(o.project).name, o.project);

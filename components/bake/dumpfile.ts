@@ -133,7 +133,9 @@ function walk(a: Archive, file: string, size: number, expectMajor?: number): Dum
   let compression: string;
   if (a.version >= K_VERS_1_15) compression = ["none", "gzip", "lz4", "zstd"][r.byte()] ?? "unknown";
   else compression = a.int() === 0 ? "none" : "gzip";
+  const createdAtStart = r.pos;
   const tm = Array.from({ length: 7 }, () => a.int());
+  const createdAtBytes: [number, number] = [createdAtStart, r.pos];
   const createdAt = new Date(Date.UTC(tm[5] + 1900, tm[4], tm[3], tm[2], tm[1], tm[0]));
   const dbName = a.str() ?? "";
   const serverVersion = (a.version >= K_VERS_1_10 ? a.str() : null) ?? "unknown";
@@ -185,7 +187,7 @@ function walk(a: Archive, file: string, size: number, expectMajor?: number): Dum
   const info: DumpInfo = {
     archiveVersion, createdAt, dbName, serverVersion, serverMajor: major(serverVersion),
     pgDumpVersion, pgDumpMajor: major(pgDumpVersion), compression, tocEntries: tocCount,
-    dataBlocks: blocks, seekable, encoding, locale, sizeBytes: size,
+    dataBlocks: blocks, seekable, encoding, locale, sizeBytes: size, createdAtBytes,
   };
   if (expectMajor !== undefined) checkVersions(info, file, expectMajor);
   return info;

@@ -6,7 +6,9 @@
 // replicas keep their image and the next scheduled run tries again.
 import * as fs from "fs";
 import * as https from "https";
+import * as crypto from "crypto";
 import { bakeDaemonless } from "./daemonless";
+import { inspectDump } from "./dumpfile";
 import { BakeError } from "./types";
 import { LABELS } from "../labels";
 
@@ -14,6 +16,8 @@ import { LABELS } from "../labels";
 export const LOOP_ANNOTATIONS = {
     digest: LABELS.bakedDigest,
     image: LABELS.bakedImage,
+    /** sha256 of the baked dump without its creation time: equal for two dumps of unchanged data. */
+    content: LABELS.bakedContent,
 } as const;
 /** The tag the replicas' Deployment follows; the loop moves it to each new bake. */
 export const CURRENT_TAG = "current";
@@ -48,23 +52,46 @@ export function loopJobConfig(env: NodeJS.ProcessEnv): LoopJobConfig {
 }
 
 /** The strategic-merge patch that rolls the Deployment to a bake: only the pod template's annotations change. */
-export function rollPatch(digest: string, ref: string): string {
-    return JSON.stringify({ spec: { template: { metadata: { annotations: { [LOOP_ANNOTATIONS.digest]: digest, [LOOP_ANNOTATIONS.image]: ref } } } } });
+export function rollPatch(digest: string, ref: string, content?: string): string {
+    const annotations = { [LOOP_ANNOTATIONS.digest]: digest, [LOOP_ANNOTATIONS.image]: ref, ...(content ? { [LOOP_ANNOTATIONS.content]: content } : {}) };
+    return JSON.stringify({ spec: { template: { metadata: { annotations } } } });
+}
+
+/**
+ * sha256 of a custom-format dump without the creation time in its header. pg_dump writes unchanged data
+ * byte for byte the same, so two dumps of an unchanged database have the same content digest, and the loop
+ * neither re-bakes nor rolls an idle database (nor fills the registry with copies of it).
+ */
+export function contentDigest(file: string): string {
+    const [start, end] = inspectDump(file).createdAtBytes;
+    const h = crypto.createHash("sha256");
+    const fd = fs.openSync(file, "r");
+    try {
+        const buf = Buffer.alloc(1 << 20);
+        for (let pos = 0, n = 0; (n = fs.readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n) {
+            // Only the first chunk can hold the header.
+            h.update(pos === 0 ? Buffer.concat([buf.subarray(0, start), buf.subarray(end, n)]) : buf.subarray(0, n));
+        }
+    } finally {
+        fs.closeSync(fd);
+    }
+    return h.digest("hex");
 }
 
 const SA = "/var/run/secrets/kubernetes.io/serviceaccount";
 
-/** PATCH the Deployment through the API server with the pod's own ServiceAccount (allowed: get/patch on that one Deployment). */
-export function patchDeployment(namespace: string, name: string, body: string, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number; text: string }> {
+/** PATCH (or GET, without a body) the Deployment through the API server with the pod's own ServiceAccount (allowed: get/patch on that one Deployment). */
+export function patchDeployment(namespace: string, name: string, body: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number; text: string }> {
     const host = env.KUBERNETES_SERVICE_HOST;
     const port = env.KUBERNETES_SERVICE_PORT ?? "443";
     if (!host) return Promise.reject(new BakeError("roll", "not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is unset); cannot roll the replicas."));
     const token = fs.readFileSync(`${SA}/token`, "utf8").trim();
     return new Promise((resolve, reject) => {
         const req = https.request({
-            host, port: Number(port), method: "PATCH", ca: fs.readFileSync(`${SA}/ca.crt`),
-            path: `/apis/apps/v1/namespaces/${namespace}/deployments/${name}?fieldManager=dbplace-bake-loop`,
-            headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/strategic-merge-patch+json", "Content-Length": Buffer.byteLength(body) },
+            host, port: Number(port), method: body === undefined ? "GET" : "PATCH", ca: fs.readFileSync(`${SA}/ca.crt`),
+            path: `/apis/apps/v1/namespaces/${namespace}/deployments/${name}${body === undefined ? "" : "?fieldManager=dbplace-bake-loop"}`,
+            headers: body === undefined ? { Authorization: `Bearer ${token}` }
+                : { Authorization: `Bearer ${token}`, "Content-Type": "application/strategic-merge-patch+json", "Content-Length": Buffer.byteLength(body) },
             timeout: 30000,
         }, (res) => {
             let text = "";
@@ -78,7 +105,16 @@ export function patchDeployment(namespace: string, name: string, body: string, e
     });
 }
 
-export async function runLoopJob(c: LoopJobConfig, say: (l: string) => void = (l) => console.log(l)): Promise<{ ref: string; digest: string; rolled: boolean }> {
+export async function runLoopJob(c: LoopJobConfig, say: (l: string) => void = (l) => console.log(l)): Promise<{ ref?: string; digest?: string; rolled: boolean }> {
+    const content = contentDigest(c.dump);
+    if (c.deployment) {
+        const g = await patchDeployment(c.deployment.namespace, c.deployment.name, undefined);
+        const baked = g.status === 200 ? (JSON.parse(g.text) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }).spec?.template?.metadata?.annotations : undefined;
+        if (baked?.[LOOP_ANNOTATIONS.content] === content) {
+            say(`loop: unchanged: the dump holds the same data as the replicas' bake (${baked[LOOP_ANNOTATIONS.image]}); nothing baked, pushed or rolled`);
+            return { rolled: false };
+        }
+    }
     const size = fs.statSync(c.dump).size;
     say(`loop: baking ${c.dump} (${(size / 1e6).toFixed(1)} MB) into ${c.repository}`);
     const r = await bakeDaemonless({
@@ -88,7 +124,7 @@ export async function runLoopJob(c: LoopJobConfig, say: (l: string) => void = (l
     });
     say(`loop: pushed ${r.ref} and ${c.repository}:${CURRENT_TAG}`);
     if (!c.deployment) return { ref: r.ref, digest: r.digest, rolled: false };
-    const p = await patchDeployment(c.deployment.namespace, c.deployment.name, rollPatch(r.digest, r.ref));
+    const p = await patchDeployment(c.deployment.namespace, c.deployment.name, rollPatch(r.digest, r.ref, content));
     // The first bake runs before its Deployment exists; the Deployment then starts from :current.
     if (p.status === 404) {
         say(`loop: no Deployment ${c.deployment.namespace}/${c.deployment.name} yet; it will start from ${c.repository}:${CURRENT_TAG}`);

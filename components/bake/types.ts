@@ -65,6 +65,8 @@ export interface DumpInfo {
   encoding?: string;
   locale?: string;
   sizeBytes: number;
+  /** Byte range [start, end) of the creation time in the header: all that differs between two dumps of unchanged data. */
+  createdAtBytes: [number, number];
 }
 
 export type BakeErrorCode =

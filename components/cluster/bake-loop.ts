@@ -9,6 +9,7 @@ import { SECRET_KEYS } from "./server";
 
 const WORK = "/work";
 const DUMP_FILE = `${WORK}/dump.pgdump`;
+const DOCKER_CONFIG = "/etc/dbplace/push";
 
 /** How the Job's first container waits for the primary and dumps it where the bake container reads it. */
 export function loopDumpScript(file = DUMP_FILE): string {
@@ -113,12 +114,19 @@ export function bakeLoop(name: string, a: BakeLoopArgs, opts: pulumi.CustomResou
                     { name: "DBPLACE_DEPLOYMENT", value: pulumi.interpolate`${a.namespace}/${a.deploymentName}` },
                     { name: "DBPLACE_READER_VERIFIER", valueFrom: { secretKeyRef: { name: verifier.metadata.name, key: "readerVerifier" } } },
                     { name: "HOME", value: WORK },
+                    // go-containerregistry's keychain reads $DOCKER_CONFIG/config.json.
+                    ...(spec.replicas.pushSecret ? [{ name: "DOCKER_CONFIG", value: DOCKER_CONFIG }] : []),
                 ],
-                volumeMounts: [{ name: "work", mountPath: WORK }],
+                volumeMounts: [{ name: "work", mountPath: WORK }, ...(spec.replicas.pushSecret ? [{ name: "push", mountPath: DOCKER_CONFIG, readOnly: true }] : [])],
                 resources,
                 securityContext: containerSecurityContext,
             }],
-            volumes: [{ name: "work", emptyDir: {} }],
+            volumes: [
+                { name: "work", emptyDir: {} },
+                ...(spec.replicas.pushSecret
+                    ? [{ name: "push", secret: { secretName: spec.replicas.pushSecret, items: [{ key: ".dockerconfigjson", path: "config.json" }], defaultMode: 0o440 } }]
+                    : []),
+            ],
         },
     };
 

@@ -29,6 +29,11 @@ export const replicasSchema = z.strictObject({
     repository: z.string().min(1).optional(),
     /** placement cluster, in-cluster loop: image of the bake Job (tools/docker/baker-image.sh). Default dbplace/baker:<engineVersion>. */
     bakerImage: z.string().min(1).optional(),
+    /**
+     * placement cluster, in-cluster loop: a `kubernetes.io/dockerconfigjson` Secret in the database's namespace
+     * the bake Job pushes with (registries that need a login, e.g. ECR, Artifact Registry). Default: none (anonymous push).
+     */
+    pushSecret: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/).max(253).optional(),
     /** cluster only: run baked replicas as a Deployment behind a `-ro` Service (default) or only emit a sidecar spec. */
     mode: z.enum(["service", "sidecar"]).optional(),
     /** cluster only: HorizontalPodAutoscaler ceiling for baked replicas; off when unset. */

@@ -66,6 +66,8 @@ export interface ReplicaSpec {
     readonly source?: "image" | "dump" | "empty" | "loop";
     /** loop only: the bake Job's image. */
     readonly bakerImage?: string;
+    /** loop only: the dockerconfigjson Secret the bake Job pushes with. */
+    readonly pushSecret?: string;
     readonly mode: "service" | "sidecar";
     readonly maxReplicas?: number;
     /**
@@ -381,7 +383,7 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, eng
     };
     if (kind === "none") {
         if (count > 0) bad("count", `is ${count}, but replicas.kind is "none"; set replicas.kind to baked or streaming, or remove the count.`);
-        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "bakerImage", "mode", "maxReplicas"] as const) {
+        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "bakerImage", "pushSecret", "mode", "maxReplicas"] as const) {
             if (r[k] !== undefined) bad(k, `only applies when replicas.kind is baked; it is "none".`);
         }
         return ok ? { kind, count: 0, mode: "service", runsOn: "none" } : undefined;
@@ -430,7 +432,7 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, eng
         if (r.mode === "sidecar" && r.maxReplicas !== undefined) bad("maxReplicas", `has no effect in sidecar mode: the application's own Deployment decides how many replicas run.`);
         if (r.maxReplicas !== undefined && r.maxReplicas < count) bad("maxReplicas", `is ${r.maxReplicas}, below replicas.count ${count}; the autoscaler ceiling must be at least the count.`);
     } else {
-        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "bakerImage", "mode", "maxReplicas"] as const) {
+        for (const k of ["schedule", "maxStalenessMinutes", "dump", "image", "repository", "bakerImage", "pushSecret", "mode", "maxReplicas"] as const) {
             if (r[k] !== undefined) bad(k, `only applies when replicas.kind is baked; it is "${kind}".`);
         }
         if ((placement === "docker" || placement === "cluster") && !STREAMING_ENGINES_SELF_HOSTED.includes(engine)) {
@@ -440,6 +442,14 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, eng
     const source = kind !== "baked" ? undefined : r.image !== undefined ? "image" : r.dump !== undefined ? "dump" : placement === "cluster" ? "loop" : "empty";
     if (r.bakerImage !== undefined && source !== "loop") {
         bad("bakerImage", `only applies when placement cluster bakes the master's own dumps (replicas.repository without replicas.dump or replicas.image).`);
+    }
+    if (r.pushSecret !== undefined && source !== "loop") {
+        bad("pushSecret", `only applies when placement cluster bakes the master's own dumps (replicas.repository without replicas.dump or replicas.image).`);
+    }
+    // These registries refuse an anonymous push: say so now rather than in a failed first bake Job.
+    const loginRegistry = /\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/|(^|\.)pkg\.dev\/|^gcr\.io\//.exec(r.repository ?? "");
+    if (source === "loop" && loginRegistry && r.pushSecret === undefined) {
+        bad("pushSecret", `is not set, but replicas.repository ${show(r.repository)} is a registry that needs a login to push; create a kubernetes.io/dockerconfigjson Secret in the database's namespace and name it in replicas.pushSecret.`);
     }
     if (source === "loop" && r.mode === "sidecar") {
         bad("mode", `is "sidecar", which the in-cluster bake loop cannot roll (the replicas live in the application's pods); use mode service, or bake with replicas.dump / replicas.image.`);
@@ -460,6 +470,7 @@ function resolveReplicas(cloud: Cloud, placement: Placement, engine: Engine, eng
         repository: r.repository,
         source,
         bakerImage: source === "loop" ? r.bakerImage ?? `dbplace/baker:${engineVersion}` : undefined,
+        pushSecret: source === "loop" ? r.pushSecret : undefined,
         mode: r.mode ?? "service",
         maxReplicas: r.maxReplicas,
         runsOn,

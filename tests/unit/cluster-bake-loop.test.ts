@@ -1,5 +1,9 @@
 import * as assert from "node:assert/strict";
-import { CURRENT_TAG, LOOP_ANNOTATIONS, loopJobConfig, rollPatch } from "../../components/bake/loop-job";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { contentDigest, CURRENT_TAG, LOOP_ANNOTATIONS, loopJobConfig, rollPatch } from "../../components/bake/loop-job";
+import { inspectDump } from "../../components/bake/dumpfile";
 import { loopDumpScript } from "../../components/cluster/bake-loop";
 import { resolveStack } from "../../components/config";
 import { runProgram } from "../../lib/mock-runner";
@@ -81,6 +85,19 @@ describe("cluster: the re-bake loop in the cluster (replicas.repository without 
         assert.match(verifier, /^SCRAM-SHA-256\$4096:[^$]+\$[^:]+:.+$/, "a verifier, never the reader's password");
     });
 
+    it("pushes with the dockerconfigjson Secret named in replicas.pushSecret, and asks for one where a registry needs a login", async () => {
+        const r = await run({ ...loop, replicas: { ...loop.replicas, pushSecret: "registry-login" } });
+        const pod = one(r, CRON, "app-baked-rebake").inputs.spec.jobTemplate.spec.template.spec;
+        const bake = pod.containers[0];
+        const config = bake.env.find((e: any) => e.name === "DOCKER_CONFIG").value;
+        assert.deepEqual(bake.volumeMounts.find((m: any) => m.name === "push"), { name: "push", mountPath: config, readOnly: true });
+        assert.deepEqual(pod.volumes.find((v: any) => v.name === "push").secret.items, [{ key: ".dockerconfigjson", path: "config.json" }]);
+        for (const repository of ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/app-baked", "europe-west1-docker.pkg.dev/p/r/app-baked"]) {
+            await expectConfigError(() => run({ ...loop, replicas: { kind: "baked", repository } }), /dbplace:replicas\.pushSecret is not set/, /needs a login/);
+        }
+        await expectConfigError(() => run({ ...loop, replicas: { kind: "baked", image: `${REPO}:x`, pushSecret: "s" } }), /replicas\.pushSecret only applies/);
+    });
+
     it("alerts when the loop's last scheduled run has not succeeded", async () => {
         const r = await run({ ...loop, cluster: { prometheusOperator: true } });
         const rules = one(r, "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "app-baked-alerts").inputs.spec.groups[0].rules;
@@ -109,6 +126,28 @@ describe("the bake Job's own code (components/bake/loop-job.ts)", () => {
         assert.deepEqual(JSON.parse(rollPatch("abc", `${REPO}@sha256:1`)), {
             spec: { template: { metadata: { annotations: { [LOOP_ANNOTATIONS.digest]: "abc", [LOOP_ANNOTATIONS.image]: `${REPO}@sha256:1` } } } },
         });
+    });
+
+    it("tells two dumps of unchanged data apart from a change: only the header's creation time is left out", () => {
+        const seed = path.resolve(__dirname, "../../stacks/seed/app.dump");
+        const bytes = fs.readFileSync(seed);
+        const [start, end] = inspectDump(seed).createdAtBytes;
+        assert.ok(start > 5 && end - start >= 7, `the creation time's bytes: ${start}..${end}`);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbplace-content-"));
+        const later = Buffer.from(bytes);
+        for (let i = start; i < end; i++) later[i] ^= 0x01; // another second, minute, day…
+        fs.writeFileSync(path.join(dir, "later.dump"), later);
+        const changed = Buffer.from(bytes);
+        const at = bytes.indexOf("products"); // a table's name in the table of contents, framing intact
+        assert.ok(at > end, "the seed dump names its products table");
+        changed[at] = "P".charCodeAt(0);
+        fs.writeFileSync(path.join(dir, "changed.dump"), changed);
+        try {
+            assert.equal(contentDigest(path.join(dir, "later.dump")), contentDigest(seed), "unchanged data: same content");
+            assert.notEqual(contentDigest(path.join(dir, "changed.dump")), contentDigest(seed), "one byte of data: another content");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("publishes the dump only once pg_dump finished (the bake never reads half a dump)", () => {
