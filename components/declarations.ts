@@ -1,4 +1,5 @@
 import type { DatabaseSpec } from "./config/validate";
+import { LABELS } from "./labels";
 
 /**
  * Facts the components write onto resources for readers outside the program: the platform's policy pack
@@ -8,9 +9,9 @@ import type { DatabaseSpec } from "./config/validate";
  */
 export const DECLARED = {
     /** Docker label and Kubernetes annotation: the data age a baked replica promises, in minutes. */
-    maxStaleness: "dbplace.io/max-staleness-minutes",
+    maxStaleness: LABELS.maxStaleness,
     /** Kubernetes annotation on a self-hosted backup job: how many days of dumps it keeps. */
-    backupRetention: "dbplace.io/backup-retention-days",
+    backupRetention: LABELS.backupRetention,
 } as const;
 
 /**
@@ -25,11 +26,7 @@ export const DECLARED_ENV = {
 /** The role value of a baked replica, in labels, tags and DBPLACE_ROLE alike. */
 export const BAKED_REPLICA_ROLE = "baked-replica";
 
-/** `dbplace.io/x` spelled as an AWS tag key (`dbplace:x`). */
-export const awsTagKey = (key: string): string => key.replace(/^dbplace\.io\//, "dbplace:");
-
-/** `dbplace.io/x` spelled as a GCP label key (`dbplace-x`): GCP allows only `[a-z0-9_-]` in keys. */
-export const gcpLabelKey = (key: string): string => key.replace(/^dbplace\.io\//, "dbplace-");
+export { awsTagKey, gcpLabelKey } from "./labels";
 
 /**
  * `{ [key]: "<minutes>" }` when the stack set `replicas.maxStalenessMinutes`, else `{}`. Nothing is

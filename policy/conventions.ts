@@ -1,6 +1,7 @@
 import { ENGINE_PROFILES } from "../components/config/engines";
 import { WORLD_CIDRS } from "../components/config/schema";
 import { BAKED_REPLICA_ROLE, DECLARED, DECLARED_ENV } from "../components/declarations";
+import { K8S_LABELS, LABELS } from "../components/labels";
 
 /**
  * The names the components and the policy pack agree on. A policy can only see resource inputs, so
@@ -9,17 +10,17 @@ import { BAKED_REPLICA_ROLE, DECLARED, DECLARED_ENV } from "../components/declar
  */
 export const KEYS = {
     /** On every dbplace container, volume, Kubernetes object and cloud resource: the database's name. */
-    database: "dbplace.io/database",
+    database: LABELS.database,
     /** What the object is for: master, baked-replica, streaming-replica, exporter, backup, data… */
-    role: "dbplace.io/role",
+    role: LABELS.role,
     /** On baked replicas (docker label, Kubernetes annotation): the promised data age ceiling, in minutes. */
     maxStaleness: DECLARED.maxStaleness,
     /** On self-hosted backup jobs: how many days of dumps are kept. */
     backupRetention: DECLARED.backupRetention,
     /** Kubernetes objects of the cluster placement: `app.kubernetes.io/part-of: dbplace`… */
-    partOf: "app.kubernetes.io/part-of",
+    partOf: K8S_LABELS.partOf,
     /** …and their role (`server`, `baked-replica`, `streaming-replica`, `dump`). */
-    component: "app.kubernetes.io/component",
+    component: K8S_LABELS.component,
 } as const;
 
 /**

@@ -12,7 +12,7 @@ export interface ResourceView {
     props: Record<string, any>;
 }
 
-/** URN → the qualified type: `dbplace:index:Database$dbplace:docker:DockerDatabase$docker:index/container:Container`. */
+/** URN → the qualified type: `dbplace:index:Database$dbplace:docker:Database$docker:index/container:Container`. */
 export function qualifiedType(urn: string): string {
     const parts = urn.split("::");
     return parts.length >= 4 ? parts[2] : "";

@@ -3,6 +3,7 @@
 // Bakes a pg_dump -Fc into a read-replica image (see docs/baked-replicas.md).
 import { BakeError, BakeResult, bake, bakeDaemonless, dumpFromMaster, inspectDump, scramVerifier } from "../components/bake";
 import { inspectMysqlDump, mysqlNativeHash } from "../components/bake/mysql-context";
+import { parseArgs } from "../lib/cli-args";
 
 const HELP = `Bake a PostgreSQL (or MySQL/MariaDB) dump into a read-replica image (data restored into the image).
 
@@ -54,19 +55,7 @@ Exit codes: 0 baked, 1 bake failed (message says why), 2 bad usage.`;
 interface Args { [k: string]: string | boolean | undefined }
 
 function parse(argv: string[]): Args {
-  const flags = new Set(["tag-latest", "json", "verbose", "help", "push"]);
-  const alias: Record<string, string> = { v: "verbose", h: "help" };
-  const out: Args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--?([^=]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m) throw new Error(`unexpected argument "${argv[i]}"`);
-    const key = alias[m[1]] ?? m[1];
-    if (flags.has(key)) out[key] = true;
-    else if (m[2] !== undefined) out[key] = m[2];
-    else if (i + 1 < argv.length) out[key] = argv[++i];
-    else throw new Error(`--${key} needs a value`);
-  }
-  return out;
+  return parseArgs(argv, { flags: ["tag-latest", "json", "verbose", "help", "push"], aliases: { v: "verbose", h: "help" } }).options;
 }
 
 async function main(): Promise<number> {

@@ -19,12 +19,13 @@ import { pulumiEnvironment } from "../lib/deploy/environment";
 import { deployNeeds } from "../lib/deploy/needs";
 import { overlay } from "../lib/deploy/overlay";
 import { loadStackConfig, PROJECT_ROOT, readProject } from "../lib/stacks";
+import { parseArgs, stringOption } from "../lib/cli-args";
 
 const STACK = "bench-node";
 const SAMPLES = 3;
-const scaleAt = process.argv.indexOf("--scale");
-const SCALE = scaleAt > 0 ? Number(process.argv[scaleAt + 1]) : 20;
-if (!Number.isInteger(SCALE) || SCALE < 1 || SCALE > 200) throw new Error(`--scale must be a pgbench scale from 1 to 200 (20 ≈ 300 MB), got ${process.argv[scaleAt + 1]}`);
+const SCALE_ARG = stringOption(parseArgs(process.argv.slice(2), { options: ["scale"] }), "scale", "20");
+const SCALE = Number(SCALE_ARG);
+if (!Number.isInteger(SCALE) || SCALE < 1 || SCALE > 200) throw new Error(`--scale must be a pgbench scale from 1 to 200 (20 ≈ 300 MB), got ${SCALE_ARG}`);
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string, input?: string) {
     const r = spawnSync(cmd, args, { env, cwd, input, encoding: "utf8", maxBuffer: 64 << 20 });

@@ -9,20 +9,25 @@ import * as path from "path";
 import { BAKED, bake, dumpFromMaster, scramVerifier } from "../components/bake";
 import { docker, run } from "../components/bake/docker";
 import { BakeRow, bakeTable, benchBake } from "./bench-bake";
+import { parseArgs, stringOption } from "../lib/cli-args";
 
 const BASE = process.env.DBPLACE_BASE_IMAGE ?? "dbplace/postgres:15";
 const LABEL = "dbplace.bench";
 const PW = "bench";
 const DB = "bench";
-const argv = process.argv.slice(2);
-const opt = (k: string, d?: string) => { const i = argv.indexOf(`--${k}`); return i >= 0 ? argv[i + 1] : d; };
+const args = parseArgs(process.argv.slice(2), {
+  flags: ["300mb", "compare-jobs", "compare-builders", "no-docker-build"],
+  options: ["sizes", "bake-scales", "rounds", "txns", "out"],
+});
+const opt = (k: string, d?: string) => stringOption(args, k, d);
+const flag = (k: string) => args.options[k] === true;
 const FULL = opt("sizes") !== undefined;
 const SIZES = (opt("sizes", "") as string).split(",").filter(Boolean).map(Number);
-const BAKE_SCALES = (opt("bake-scales", argv.includes("--300mb") ? "20" : "") as string).split(",").filter(Boolean).map(Number);
+const BAKE_SCALES = (opt("bake-scales", flag("300mb") ? "20" : "") as string).split(",").filter(Boolean).map(Number);
 const SEED_DUMP = path.resolve(__dirname, "..", "stacks", "seed", "app.dump");
 const ROUNDS = Number(opt("rounds", "3"));
-const COMPARE_JOBS = argv.includes("--compare-jobs");
-const COMPARE_BUILDERS = argv.includes("--compare-builders");
+const COMPARE_JOBS = flag("compare-jobs");
+const COMPARE_BUILDERS = flag("compare-builders");
 const log = (s: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -275,7 +280,7 @@ function table(sizes: number[], rows: Row[], info: string): string {
 /** The default run: the bake comparison, seed dump first, then any pgbench scales asked for. */
 async function bakeComparison(work: string): Promise<string> {
   const rows: BakeRow[] = [];
-  const common = { base: BASE, work, cleanupLabel: LABEL, withDocker: !argv.includes("--no-docker-build"), log };
+  const common = { base: BASE, work, cleanupLabel: LABEL, withDocker: !flag("no-docker-build"), log };
   const seed = path.join(work, "seed.pgdump");
   fs.copyFileSync(SEED_DUMP, seed);
   rows.push(await benchBake({ ...common, dump: seed, database: "app", label: "seed dump" }));

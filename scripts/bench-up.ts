@@ -13,9 +13,10 @@ import { pulumiEnvironment } from "../lib/deploy/environment";
 import { deployNeeds } from "../lib/deploy/needs";
 import { overlay } from "../lib/deploy/overlay";
 import { loadStackConfig, PROJECT_ROOT, readProject } from "../lib/stacks";
+import { parseArgs } from "../lib/cli-args";
 
 const STACK = "bench-up";
-const coldBake = process.argv.includes("--cold-bake");
+const coldBake = parseArgs(process.argv.slice(2), { flags: ["cold-bake"], options: [] }).options["cold-bake"] === true;
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): { code: number; stdout: string; out: string; seconds: number } {
     const t0 = Date.now();

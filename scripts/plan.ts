@@ -1,18 +1,27 @@
 import { renderPlan } from "../lib/plan";
 import { runProgram } from "../lib/mock-runner";
 import { listStacks, loadStackConfig } from "../lib/stacks";
+import { parseArgs, ParsedArgs } from "../lib/cli-args";
 
 /**
  * `npm run plan -- [stack…] [--json]`: what `pulumi up` would create for each example stack, computed
  * offline under Pulumi's mocks. No cloud credentials, no Pulumi CLI, no Docker.
  */
 async function main(argv: string[]): Promise<number> {
-    if (argv.includes("--help") || argv.includes("-h")) {
-        console.log(`usage: npm run plan -- [stack...] [--json]\nexample stacks: ${listStacks().join(", ")}`);
+    const usage = `usage: npm run plan -- [stack...] [--json]\nexample stacks: ${listStacks().join(", ")}`;
+    let args: ParsedArgs;
+    try {
+        args = parseArgs(argv, { flags: ["help", "json"], options: [], aliases: { h: "help" }, positionals: true });
+    } catch (e) {
+        console.error(`plan: ${(e as Error).message}\n${usage}`);
+        return 2;
+    }
+    if (args.options.help) {
+        console.log(usage);
         return 0;
     }
-    const json = argv.includes("--json");
-    const stacks = argv.filter((a) => !a.startsWith("--"));
+    const json = args.options.json === true;
+    const stacks = args.positionals;
     let failed = 0;
     for (const stack of stacks.length > 0 ? stacks : listStacks()) {
         try {

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_PRICES, loadPrices, PriceEntry, PriceTable } from "../lib/compare/prices";
+import { parseArgs } from "../lib/cli-args";
 
 /**
  * Regenerates the RDS instance-class figures of data/prices.json from the price list a public Go module
@@ -100,9 +101,13 @@ export function applyRds(json: Record<string, any>, extracted: readonly { region
 const same = (a: PriceEntry | undefined, b: PriceEntry) => JSON.stringify(a) === JSON.stringify(b);
 
 if (require.main === module) {
-    const mode = process.argv[2] ?? "";
-    if (!["", "--check", "--write"].includes(mode)) {
-        process.stderr.write(`prices-extract: unknown argument ${mode}; use no argument, --check or --write\n`);
+    let mode = "";
+    try {
+        const { options } = parseArgs(process.argv.slice(2), { flags: ["check", "write"], options: [] });
+        if (options.check && options.write) throw new Error("use --check or --write, not both");
+        mode = options.check ? "--check" : options.write ? "--write" : "";
+    } catch (e) {
+        process.stderr.write(`prices-extract: ${(e as Error).message}; use no argument, --check or --write\n`);
         process.exit(2);
     }
     const table = loadPrices();

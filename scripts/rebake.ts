@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { BakeError, bake, defaultCacheDir, dumpFromMaster, inspectDump, scramVerifier } from "../components/bake";
 import { claimNode, dumpFetchPod } from "../components/cluster/dump-fetch";
+import { parseArgs } from "../lib/cli-args";
 
 const HELP = `Re-bake loop: fetch the latest dump, bake it, then roll the replicas with pulumi up.
 
@@ -43,18 +44,7 @@ be the stack's derived reader password (the password in readConnectionSecret).`;
 type Args = Record<string, string | boolean | undefined>;
 
 function parse(argv: string[]): Args {
-  const flags = new Set(["no-up", "help"]);
-  const out: Args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--?([^=]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m) throw new Error(`unexpected argument "${argv[i]}"`);
-    const key = m[1] === "h" ? "help" : m[1];
-    if (flags.has(key)) out[key] = true;
-    else if (m[2] !== undefined) out[key] = m[2];
-    else if (i + 1 < argv.length) out[key] = argv[++i];
-    else throw new Error(`--${key} needs a value`);
-  }
-  return out;
+  return parseArgs(argv, { flags: ["no-up", "help"], aliases: { h: "help" } }).options;
 }
 
 function readProjectName(): string {

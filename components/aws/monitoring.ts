@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
 import { AlarmSpec } from "./alarms";
 import { awsTags, slug } from "./tags";
+import { formerTypeAliases } from "../renames";
 
 export interface AwsAlertsArgs {
     /** Required. The database: its name tags the topic, `alertEmail` (default none) subscribes. */
@@ -21,7 +22,7 @@ export class AwsAlerts extends pulumi.ComponentResource {
     private readonly database: string;
 
     constructor(name: string, args: AwsAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:aws:Alerts", name, {}, opts);
+        super("dbplace:aws:Monitoring", name, {}, formerTypeAliases("dbplace:aws:Monitoring", opts));
         const { spec } = args;
         this.database = spec.name;
         const topic = new aws.sns.Topic(`${name}-topic`, {

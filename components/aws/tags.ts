@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { awsTagKey, LABELS } from "../labels";
 
 /**
  * Tags on every AWS resource: cost reports and `aws resourcegroupstaggingapi` find a stack's pieces,
@@ -8,15 +9,15 @@ import * as pulumi from "@pulumi/pulumi";
 export function awsTags(database: string, role: string): Record<string, string> {
     return {
         Name: `${pulumi.getStack()}-${database}-${role}`,
-        "dbplace:stack": pulumi.getStack(),
-        "dbplace:database": database,
-        "dbplace:role": role,
+        [awsTagKey(LABELS.stack)]: pulumi.getStack(),
+        [awsTagKey(LABELS.database)]: database,
+        [awsTagKey(LABELS.role)]: role,
     };
 }
 
 /** Tags of stack-wide resources shared by several databases (network, EKS). */
 export function sharedTags(role: string): Record<string, string> {
-    return { Name: `${pulumi.getStack()}-${role}`, "dbplace:stack": pulumi.getStack(), "dbplace:role": role };
+    return { Name: `${pulumi.getStack()}-${role}`, [awsTagKey(LABELS.stack)]: pulumi.getStack(), [awsTagKey(LABELS.role)]: role };
 }
 
 /** A DNS label / identifier fragment from any stack name: lower-case letters, digits and single dashes. */

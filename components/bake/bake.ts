@@ -37,7 +37,7 @@ export interface BakeResult {
 
 /** A repository name without a tag: the tag is always the dump's digest. */
 export function checkImageName(image: string): void {
-  if (!image || !/^[a-z0-9][a-z0-9._\/:-]*$/.test(image) || /:[^/]*$/.test(image))
+  if (!image || !/^[a-z0-9][a-z0-9._/:-]*$/.test(image) || /:[^/]*$/.test(image))
     throw new BakeError("invalid-spec", `image must be a repository name without a tag (the tag is derived from the dump), got "${image}".`);
 }
 

@@ -10,13 +10,14 @@ import * as crypto from "crypto";
 import { bakeDaemonless } from "./daemonless";
 import { inspectDump } from "./dumpfile";
 import { BakeError } from "./types";
+import { LABELS } from "../labels";
 
 /** Pod-template annotations the loop writes: which bake the replicas run. */
 export const LOOP_ANNOTATIONS = {
-    digest: "dbplace.io/baked-digest",
-    image: "dbplace.io/baked-image",
+    digest: LABELS.bakedDigest,
+    image: LABELS.bakedImage,
     /** sha256 of the baked dump without its creation time: equal for two dumps of unchanged data. */
-    content: "dbplace.io/baked-content",
+    content: LABELS.bakedContent,
 } as const;
 /** The tag the replicas' Deployment follows; the loop moves it to each new bake. */
 export const CURRENT_TAG = "current";

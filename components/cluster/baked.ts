@@ -15,6 +15,7 @@ import { bakedReplicaUser, containerPreset, exporterContainer, exporterQueriesDa
 import { clusterProvider } from "./provider";
 import { bakedReplicaContainer, bakedReplicaSidecar } from "./sidecar";
 import { bakeLoop, BakeLoop } from "./bake-loop";
+import { formerTypeAliases } from "../renames";
 
 export interface ClusterBakedReplicasArgs {
     /** Resolved spec of the master (any placement); `replicas` says how many, which image, service or sidecar. */
@@ -83,7 +84,7 @@ export class ClusterBakedReplicas extends pulumi.ComponentResource {
     public readonly caCert: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterBakedReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:cluster:ClusterBakedReplicas", name, {}, opts);
+        super("dbplace:cluster:BakedReplicas", name, {}, formerTypeAliases("dbplace:cluster:BakedReplicas", opts));
         const { spec } = args;
         const user = args.user ?? bakedReplicaUser(spec);
         const password = pulumi.secret(args.readerPassword);

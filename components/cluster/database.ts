@@ -22,6 +22,7 @@ import {
     dataClaimTemplate, highAvailabilityScript, PostgresPodFiles, resizeClaims, SECRET_KEYS, serverPodSpec, spreadAffinity, STABLE_CLAIM_TEMPLATE,
 } from "./server";
 import { ClusterStreamingReplicas } from "./streaming";
+import { formerTypeAliases } from "../renames";
 
 export interface ClusterDatabaseArgs {
     /** Resolved database spec (placement cluster, on any cloud). */
@@ -59,7 +60,7 @@ export class ClusterDatabase extends pulumi.ComponentResource implements Databas
 
     constructor(name: string, args: ClusterDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         assertSupported(args.spec);
-        super("dbplace:cluster:ClusterDatabase", name, {}, opts);
+        super("dbplace:cluster:Database", name, {}, formerTypeAliases("dbplace:cluster:Database", opts));
         const { spec } = args;
         const profile = ENGINE_PROFILES[spec.engine];
         const names = objectNames(spec);

@@ -1,4 +1,5 @@
 import { containerSecurityContext, imageUser, podSecurityContext } from "./pod";
+import { K8S_LABELS } from "../labels";
 
 /**
  * The short-lived pod `npm run rebake -- --kube-pvc` reads the newest dump through (`kubectl cp`).
@@ -22,7 +23,7 @@ export function dumpFetchPod(a: DumpFetchPodArgs): Record<string, unknown> {
     return {
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { name: a.name, namespace: a.namespace, labels: { "app.kubernetes.io/part-of": "dbplace", "app.kubernetes.io/component": "dump-fetch" } },
+        metadata: { name: a.name, namespace: a.namespace, labels: { [K8S_LABELS.partOf]: "dbplace", [K8S_LABELS.component]: "dump-fetch" } },
         spec: {
             restartPolicy: "Never",
             // A ReadWriteOnce claim attaches to one node at a time: a pod elsewhere would wait for the

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
+import { K8S_LABELS, LABELS } from "../labels";
 
 /** What a pod does for its database; part of every selector so Services never mix roles. */
 export type Component = "server" | "baked-replica" | "streaming-replica" | "dump" | "bake";
@@ -10,24 +11,24 @@ export type Component = "server" | "baked-replica" | "streaming-replica" | "dump
  */
 export function selectorLabels(spec: DatabaseSpec, component: Component): Record<string, string> {
     return {
-        "app.kubernetes.io/part-of": "dbplace",
-        "app.kubernetes.io/instance": spec.name,
-        "app.kubernetes.io/component": component,
+        [K8S_LABELS.partOf]: "dbplace",
+        [K8S_LABELS.instance]: spec.name,
+        [K8S_LABELS.component]: component,
     };
 }
 
 /** Every pod of this database, whatever its role: the "own pods" peer of the NetworkPolicies. */
 export function databasePods(spec: DatabaseSpec): Record<string, string> {
-    return { "app.kubernetes.io/part-of": "dbplace", "app.kubernetes.io/instance": spec.name };
+    return { [K8S_LABELS.partOf]: "dbplace", [K8S_LABELS.instance]: spec.name };
 }
 
 /** Labels on every object, so `kubectl get all -l dbplace.io/stack=prod` finds a stack's pieces. */
 export function objectLabels(spec: DatabaseSpec, component: Component): Record<string, string> {
     return {
         ...selectorLabels(spec, component),
-        "app.kubernetes.io/name": spec.engine,
-        "app.kubernetes.io/managed-by": "pulumi",
-        "dbplace.io/stack": labelValue(pulumi.getStack()),
+        [K8S_LABELS.name]: spec.engine,
+        [K8S_LABELS.managedBy]: "pulumi",
+        [LABELS.stack]: labelValue(pulumi.getStack()),
     };
 }
 
@@ -36,7 +37,7 @@ export function objectLabels(spec: DatabaseSpec, component: Component): Record<s
  * Pod Security profile; enforcing it keeps anything weaker from landing next to the data.
  */
 export function namespaceLabels(spec: DatabaseSpec): Record<string, string> {
-    const { "app.kubernetes.io/component": _component, ...rest } = objectLabels(spec, "server");
+    const { [K8S_LABELS.component]: _component, ...rest } = objectLabels(spec, "server");
     return { ...rest, "pod-security.kubernetes.io/enforce": "restricted" };
 }
 

@@ -4,6 +4,7 @@ import { containerPreset } from "./pod";
 import { Engine } from "../config/schema";
 import { DatabaseSpec } from "../config/validate";
 import { Component, meta, objectNames } from "./labels";
+import { K8S_LABELS } from "../labels";
 
 /** A standby this far behind its primary (or not streaming at all) pages someone. */
 export const REPLICATION_LAG_ALERT_SECONDS = 60;
@@ -130,8 +131,8 @@ export function monitoring(name: string, a: MonitoringArgs, opts: pulumi.CustomR
         metadata,
         spec: {
             selector: {
-                matchLabels: { "app.kubernetes.io/part-of": "dbplace", "app.kubernetes.io/instance": a.spec.name },
-                matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: a.scrape }],
+                matchLabels: { [K8S_LABELS.partOf]: "dbplace", [K8S_LABELS.instance]: a.spec.name },
+                matchExpressions: [{ key: K8S_LABELS.component, operator: "In", values: a.scrape }],
             },
             endpoints: [{ port: "metrics", interval: "30s", path: "/metrics" }],
         },

@@ -10,6 +10,7 @@ import { admitPolicy } from "./network";
 import { ImageUser, podUser } from "./pod";
 import { CONFIG_DIGEST_ANNOTATION, filesDigest, standbyFiles } from "./security";
 import { dataClaimTemplate, postgresSettings, resizeClaims, serverPodSpec, spreadAffinity, STABLE_CLAIM_TEMPLATE, standbyScript } from "./server";
+import { formerTypeAliases } from "../renames";
 
 export interface ClusterStreamingReplicasArgs {
     /** Resolved spec of the primary (postgres). */
@@ -55,7 +56,7 @@ export class ClusterStreamingReplicas extends pulumi.ComponentResource {
     public readonly statefulSet: k8s.apps.v1.StatefulSet;
 
     constructor(name: string, args: ClusterStreamingReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:cluster:ClusterStreamingReplicas", name, {}, opts);
+        super("dbplace:cluster:StreamingReplicas", name, {}, formerTypeAliases("dbplace:cluster:StreamingReplicas", opts));
         const { spec, namespace } = args;
         const profile = ENGINE_PROFILES[spec.engine];
         const child = { parent: this, provider: args.provider };

@@ -18,6 +18,7 @@ import {
     BAKEABLE_ENGINES, BAKEABLE_PLACEMENTS, Cloud, Engine, ENGINE_VERSIONS, Placement, PLACEMENTS_BY_CLOUD, REPLICA_SUPPORT, ReplicaKind, Size,
     STREAMING_ENGINES_SELF_HOSTED,
 } from "./schema";
+import { PROGRAM_LABEL_PREFIXES } from "../labels";
 
 export { cidrProblem } from "./cidr";
 
@@ -564,7 +565,7 @@ function resolveCluster(name: string, cloud: Cloud, e: RawDatabaseEntry, fail: R
 }
 
 /** Label keys the program sets on every object it creates; a selector label must not replace them. */
-const PROGRAM_LABEL_KEYS = ["app.kubernetes.io/", "dbplace.io/"];
+const PROGRAM_LABEL_KEYS = PROGRAM_LABEL_PREFIXES;
 
 function prometheusSelectorLabelsOk(labels: Record<string, string>, operator: boolean, fail: Report): boolean {
     const at = (...rest: string[]) => ["cluster", "prometheusSelectorLabels", ...rest];

@@ -7,6 +7,7 @@ import { readerPassword } from "../replicas/reader";
 import { DatabaseTls } from "../tls";
 import { secretUploads, tlsFiles } from "./secrets";
 import { bakedReplicaLabels, dockerBakedImage, ReplicaEndpoint } from "./replica-args";
+import { formerTypeAliases } from "../renames";
 
 export interface DockerBakedMysqlReplicasArgs {
     /** Resolved spec of the master (engine mysql, replicas.kind baked). */
@@ -35,7 +36,7 @@ export class DockerBakedMysqlReplicas extends pulumi.ComponentResource implement
     public readonly containers: docker.Container[];
 
     constructor(name: string, args: DockerBakedMysqlReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:docker:DockerBakedMysqlReplicas", name, {}, opts);
+        super("dbplace:docker:BakedMysqlReplicas", name, {}, formerTypeAliases("dbplace:docker:BakedMysqlReplicas", opts));
         const { spec } = args;
         const parent = { parent: this };
         const password = readerPassword(args.masterPassword);

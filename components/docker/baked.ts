@@ -5,6 +5,7 @@ import { secretUploads } from "./secrets";
 import { connectionUri } from "../contract";
 import { readerPassword } from "../replicas/reader";
 import { bakedReplicaLabels, dockerBakedImage, DockerReplicaArgs, ReplicaEndpoint } from "./replica-args";
+import { formerTypeAliases } from "../renames";
 
 /**
  * Image-baked read replicas on the local engine: the dump is restored at build time into the image, so
@@ -22,7 +23,7 @@ export class DockerBakedReplicas extends pulumi.ComponentResource implements Rep
     public readonly containers: docker.Container[];
 
     constructor(name: string, args: DockerReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:docker:DockerBakedReplicas", name, {}, opts);
+        super("dbplace:docker:BakedReplicas", name, {}, formerTypeAliases("dbplace:docker:BakedReplicas", opts));
         const { spec } = args;
         const parent = { parent: this };
         const password = readerPassword(args.masterPassword);

@@ -15,6 +15,7 @@ import { RUN_DIR } from "../bake";
 import { DatabaseTls } from "../tls";
 import { secretUploads, startScriptUpload, tlsFiles } from "./secrets";
 import { mysqlMasterSettings } from "./mysql-master";
+import { formerTypeAliases } from "../renames";
 
 /** Query parameters of every PostgreSQL URI the placement hands out: TLS, and the server's name checked. */
 export const VERIFY_FULL = "?sslmode=verify-full";
@@ -53,7 +54,7 @@ export class DockerDatabase extends pulumi.ComponentResource implements Database
     public readonly metricsUrl: pulumi.Output<string>;
 
     constructor(name: string, args: DockerDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:docker:DockerDatabase", name, {}, opts);
+        super("dbplace:docker:Database", name, {}, formerTypeAliases("dbplace:docker:Database", opts));
         const { spec } = args;
         const profile = ENGINE_PROFILES[spec.engine];
         this.engine = spec.engine;

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { LABELS } from "../labels";
 
 /** Labels on every container, volume and network, so `docker ps --filter` finds a stack's pieces. */
 export function dockerLabels(database: string, role: string): { label: string; value: string }[] {
     return [
-        { label: "dbplace.io/stack", value: pulumi.getStack() },
-        { label: "dbplace.io/database", value: database },
-        { label: "dbplace.io/role", value: role },
+        { label: LABELS.stack, value: pulumi.getStack() },
+        { label: LABELS.database, value: database },
+        { label: LABELS.role, value: role },
     ];
 }
 

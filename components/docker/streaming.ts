@@ -7,6 +7,7 @@ import { dockerLabels } from "./labels";
 import { SECRET_FILES, START_SCRIPT_PATH } from "../bake";
 import { replicationPgpass, ROLES } from "../security/postgres";
 import { secretUploads, startScriptUpload, tlsFiles } from "./secrets";
+import { formerTypeAliases } from "../renames";
 
 /** Name of the replication role (kept for code that imported it from here). */
 export const REPLICATION_USER = ROLES.replication;
@@ -24,7 +25,7 @@ export class DockerStreamingReplicas extends pulumi.ComponentResource implements
     public readonly containers: docker.Container[];
 
     constructor(name: string, args: DockerReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:docker:DockerStreamingReplicas", name, {}, opts);
+        super("dbplace:docker:StreamingReplicas", name, {}, formerTypeAliases("dbplace:docker:StreamingReplicas", opts));
         const { spec } = args;
         const profile = ENGINE_PROFILES[spec.engine];
         if (!args.replicationPassword) throw new Error(`${name}: streaming replicas need the master's replicationPassword.`);

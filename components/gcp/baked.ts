@@ -17,6 +17,7 @@ import { dnsSuffix, gcpLabels, gcpOf, networkTag, serviceAccountId, stableZones,
 import { regionalSurge } from "../config/gcp-rules";
 import { GcpNetwork } from "./network";
 import { bakedImage, bakedRegistry } from "./registry";
+import { formerTypeAliases } from "../renames";
 
 export interface GcpBakedReplicasArgs {
     /** Resolved spec of the master (vm or managed on gcp) with replicas.kind baked. */
@@ -53,7 +54,7 @@ export class GcpBakedReplicas extends pulumi.ComponentResource {
     public readonly caCert: pulumi.Output<string>;
 
     constructor(name: string, args: GcpBakedReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:gcp:GcpBakedReplicas", name, {}, opts);
+        super("dbplace:gcp:BakedReplicas", name, {}, formerTypeAliases("dbplace:gcp:BakedReplicas", opts));
         const { spec, network } = args;
         const { project, region, replicaMachineType } = gcpOf(spec);
         const parent = { parent: this };

@@ -4,6 +4,7 @@ import { ClusterDatabase } from "../cluster/database";
 import { DatabaseContract } from "../contract";
 import { GkeCluster } from "./gke";
 import { GcpSharedInfrastructure } from "./stack";
+import { formerTypeAliases } from "../renames";
 
 export interface GcpClusterDatabaseArgs {
     /** Resolved spec: cloud gcp, placement cluster. `cluster.create` decides GKE vs the configured kubeconfig. */
@@ -36,7 +37,7 @@ export class GcpClusterDatabase extends pulumi.ComponentResource implements Data
     public readonly inCluster: ClusterDatabase;
 
     constructor(name: string, args: GcpClusterDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:gcp:GcpClusterDatabase", name, {}, opts);
+        super("dbplace:gcp:ClusterDatabase", name, {}, formerTypeAliases("dbplace:gcp:ClusterDatabase", opts));
         const { spec } = args;
         this.engine = spec.engine;
         const parent = { parent: this };

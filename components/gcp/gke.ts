@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
 import { gcpLabels, gcpOf, serviceAccountId, stableZones } from "./naming";
 import { GcpNetwork } from "./network";
+import { formerParentUrn, formerParentUrns } from "../renames";
+import { gcpLabelKey, LABELS } from "../labels";
 
 /**
  * Daily 04:00-08:00 UTC: 4-hour occurrences, 128 h per 32 days. A weekly 4-hour window (16-20 h) is
@@ -49,21 +51,21 @@ export class GkeCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const formerly = args.formerly;
-        super(GKE_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...(formerly ? [{ name: formerly.name, parent: formerly.parent }] : [])] });
+        super(GKE_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...(formerly ? [{ name: formerly.name, parent: formerly.parent }, { name: formerly.name, parent: formerParentUrn(formerly.parent) }] : [])] });
         const { spec, network } = args;
         const users = args.users?.length ? args.users : [spec];
         const { project, region, machineType } = gcpOf(spec);
-        const formerUrn = formerly ? pulumi.createUrn(formerly.name, GKE_TYPE, formerly.parent) : undefined;
+        const formerUrns = formerly ? formerParentUrns(formerly.name, GKE_TYPE, formerly.parent) : [];
         // Children keep their former logical names as aliases: `gke-cluster` was `<db>-gke-cluster`.
         const child = (suffix: string): { parent: pulumi.Resource; aliases?: pulumi.Alias[] } => ({
             parent: this,
-            ...(formerly ? { aliases: [{ name: `${formerly.name}-${suffix}`, parent: formerUrn }] } : {}),
+            ...(formerly ? { aliases: formerUrns.map((parent) => ({ name: `${formerly.name}-${suffix}`, parent })) } : {}),
         });
         const parent = { parent: this };
         const protect = users.some((u) => u.deletionProtection);
         const apiAllowedCidrs = [...new Set(users.flatMap((u) => u.cluster.apiAllowedCidrs))];
         // A stack-wide resource: billing reports should not charge it to one database.
-        const labels = (role: string) => ({ ...gcpLabels(spec, role), "dbplace-database": "shared" });
+        const labels = (role: string) => ({ ...gcpLabels(spec, role), [gcpLabelKey(LABELS.database)]: "shared" });
         const zones = stableZones(project, region, parent);
 
         const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes-sa`, {

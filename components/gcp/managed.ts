@@ -10,6 +10,7 @@ import { readReplicaDns } from "./dns";
 import { GcpMonitoring } from "./monitoring";
 import { cloudSqlVersion, gcpOf, tlsParams } from "./naming";
 import { GcpSharedInfrastructure } from "./stack";
+import { formerTypeAliases } from "../renames";
 
 export interface GcpManagedDatabaseArgs {
     /** Resolved spec: cloud gcp, placement managed. */
@@ -43,7 +44,7 @@ export class GcpManagedDatabase extends pulumi.ComponentResource implements Data
     public readonly replicas: gcp.sql.DatabaseInstance[];
 
     constructor(name: string, args: GcpManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:gcp:GcpManagedDatabase", name, {}, opts);
+        super("dbplace:gcp:ManagedDatabase", name, {}, formerTypeAliases("dbplace:gcp:ManagedDatabase", opts));
         const { spec } = args;
         const { project, region } = gcpOf(spec);
         const profile = ENGINE_PROFILES[spec.engine];

@@ -2,6 +2,8 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
 import { gcpOf, labelValue } from "./naming";
+import { formerTypeAliases } from "../renames";
+import { gcpLabelKey, LABELS } from "../labels";
 
 /** Metric that baked-replica VMs write (seconds since the dump their image holds; see baked-vm-init.ts). */
 export const BAKED_AGE_METRIC = "custom.googleapis.com/dbplace/baked_replica_age_seconds";
@@ -37,7 +39,7 @@ export class GcpMonitoring extends pulumi.ComponentResource {
     public readonly notificationChannel?: gcp.monitoring.NotificationChannel;
 
     constructor(name: string, args: GcpMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:gcp:GcpMonitoring", name, {}, opts);
+        super("dbplace:gcp:Monitoring", name, {}, formerTypeAliases("dbplace:gcp:Monitoring", opts));
         const { spec } = args;
         const project = gcpOf(spec).project;
         const parent = { parent: this };
@@ -78,7 +80,7 @@ export class GcpMonitoring extends pulumi.ComponentResource {
                 documentation: { mimeType: "text/markdown", content: p.why },
                 notificationChannels: this.notificationChannel ? [this.notificationChannel.id] : [],
                 alertStrategy: { autoClose: "1800s" },
-                userLabels: { "dbplace-database": labelValue(spec.name) },
+                userLabels: { [gcpLabelKey(LABELS.database)]: labelValue(spec.name) },
             }, { ...parent, dependsOn: p.key === "staleness" && descriptor ? [descriptor] : [] }),
         );
         this.registerOutputs({ policies: this.policies.map((p) => p.name) });
@@ -132,7 +134,8 @@ function cloudSqlPolicies(spec: DatabaseSpec, ids: NonNullable<GcpMonitoringArgs
 export const DATA_DISK_DEVICE = `metric.label.device = monitoring.regex.full_match("sd[b-z]|nvme0n[2-9]")`;
 
 function vmPolicies(spec: DatabaseSpec, standbys: boolean): Policy[] {
-    const vms = `metadata.user_labels."dbplace-database" = "${labelValue(spec.name)}" AND metadata.user_labels."dbplace-stack" = "${labelValue(pulumi.getStack())}" AND metadata.user_labels."dbplace-role" = one_of("primary", "standby")`;
+    const label = (key: string) => `metadata.user_labels."${gcpLabelKey(key)}"`;
+    const vms = `${label(LABELS.database)} = "${labelValue(spec.name)}" AND ${label(LABELS.stack)} = "${labelValue(pulumi.getStack())}" AND ${label(LABELS.role)} = one_of("primary", "standby")`;
     const metric = (type: string, extra = "") => `resource.type = "gce_instance" AND metric.type = "${type}" AND ${vms}${extra}`;
     const max = spec.preset.maxConnections;
     const policies: Policy[] = [

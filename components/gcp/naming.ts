@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
 import { GcpSpec } from "../config/gcp";
 import { scopedId } from "../config/gcp-names";
+import { gcpLabelKey, LABELS } from "../labels";
 
 /**
  * Names and labels GCP needs spelled out. Most resources are auto-named by Pulumi (`<logical>-<suffix>`);
@@ -18,9 +19,9 @@ export function labelValue(value: string): string {
 /** Labels on every labelled resource, so billing reports and `gcloud … --filter` find a stack's pieces. */
 export function gcpLabels(spec: DatabaseSpec, role: string): Record<string, string> {
     return {
-        "dbplace-stack": labelValue(pulumi.getStack()),
-        "dbplace-database": labelValue(spec.name),
-        "dbplace-role": labelValue(role),
+        [gcpLabelKey(LABELS.stack)]: labelValue(pulumi.getStack()),
+        [gcpLabelKey(LABELS.database)]: labelValue(spec.name),
+        [gcpLabelKey(LABELS.role)]: labelValue(role),
         "managed-by": "pulumi",
     };
 }

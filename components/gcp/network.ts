@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { DatabaseSpec } from "../config/validate";
 import { gcpOf } from "./naming";
+import { formerParentUrns, formerTypeAliases } from "../renames";
 
 /** Default range of the subnet a database network creates; GKE pods/services get auto-created secondary ranges. */
 export const DEFAULT_SUBNET_CIDR = "10.20.0.0/20";
@@ -34,7 +35,7 @@ export interface GcpNetworkArgs {
     readonly formerly?: { name: string; parent: pulumi.Resource };
 }
 
-const NETWORK_TYPE = "dbplace:gcp:GcpNetwork";
+const NETWORK_TYPE = "dbplace:gcp:Network";
 
 /**
  * The private network a GCP database lives in: a custom-mode VPC with one regional subnet (Private
@@ -56,14 +57,14 @@ export class GcpNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: GcpNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         const formerly = args.formerly;
-        super(NETWORK_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...(formerly ? [{ name: formerly.name, parent: formerly.parent }] : [])] });
+        super(NETWORK_TYPE, name, {}, formerTypeAliases(NETWORK_TYPE, { ...opts, aliases: [...(opts?.aliases ?? []), ...(formerly ? [{ name: formerly.name, parent: formerly.parent }] : [])] }));
         const { spec } = args;
         const { project, region } = gcpOf(spec);
-        const formerUrn = formerly ? pulumi.createUrn(formerly.name, NETWORK_TYPE, formerly.parent) : undefined;
+        const formerUrns = formerly ? formerParentUrns(formerly.name, NETWORK_TYPE, formerly.parent) : [];
         // Children keep their former logical names as aliases: `network-vpc` was `<db>-network-vpc`.
         const child = (suffix: string): pulumi.CustomResourceOptions => ({
             parent: this,
-            ...(formerly ? { aliases: [{ name: `${formerly.name}-${suffix}`, parent: formerUrn }] } : {}),
+            ...(formerly ? { aliases: formerUrns.map((parent) => ({ name: `${formerly.name}-${suffix}`, parent })) } : {}),
         });
         const existing = spec.network.existingNetworkId;
 

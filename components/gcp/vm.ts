@@ -13,6 +13,7 @@ import { GcpSharedInfrastructure } from "./stack";
 import { dumpStorage, snapshotSchedule } from "./vm-backups";
 import { databaseVm } from "./vm-instance";
 import { PRIVATE_RANGES, startupScript } from "./vm-startup";
+import { formerTypeAliases } from "../renames";
 
 export interface GcpVmDatabaseArgs {
     /** Resolved spec: cloud gcp, placement vm. */
@@ -56,7 +57,7 @@ export class GcpVmDatabase extends pulumi.ComponentResource implements DatabaseC
     public readonly standbys: gcp.compute.Instance[];
 
     constructor(name: string, args: GcpVmDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dbplace:gcp:GcpVmDatabase", name, {}, opts);
+        super("dbplace:gcp:VmDatabase", name, {}, formerTypeAliases("dbplace:gcp:VmDatabase", opts));
         const { spec } = args;
         const { project, region } = gcpOf(spec);
         const profile = ENGINE_PROFILES[spec.engine];

@@ -23,7 +23,7 @@ describe("aws baked replicas", () => {
             "aws:lb/loadBalancer:LoadBalancer": ["app-baked-group-nlb"],
             "aws:lb/listener:Listener": ["app-baked-group-listener"],
             "aws:autoscaling/policy:Policy": undefined,
-            "dbplace:cluster:ClusterBakedReplicas": undefined,
+            "dbplace:cluster:BakedReplicas": undefined,
             // The instances pull and install through a NAT, so an RDS stack with baked replicas gets one.
             "aws:ec2/natGateway:NatGateway": ["network-nat-0"],
             "docker:index/remoteImage:RemoteImage": undefined,
@@ -33,14 +33,14 @@ describe("aws baked replicas", () => {
             "aws:autoscaling/policy:Policy": ["app-baked-group-cpu"],
         }],
         ["the stack's EKS cluster", { placement: "managed", cluster: { create: true }, replicas: baked() }, {
-            "dbplace:cluster:ClusterBakedReplicas": ["app-baked-cluster"],
+            "dbplace:cluster:BakedReplicas": ["app-baked-cluster"],
             "kubernetes:apps/v1:Deployment": ["app-baked-cluster-deploy"],
             [ASG]: undefined,
             "aws:lb/loadBalancer:LoadBalancer": undefined,
             "aws:eks/cluster:Cluster": ["eks"],
         }],
         ["an existing cluster", { placement: "vm", cluster: { context: "platform" }, replicas: baked() }, {
-            "dbplace:cluster:ClusterBakedReplicas": ["app-baked-cluster"],
+            "dbplace:cluster:BakedReplicas": ["app-baked-cluster"],
             "pulumi:providers:kubernetes": ["app-baked-cluster-k8s"],
             [ASG]: undefined,
             "aws:eks/cluster:Cluster": undefined,

@@ -34,7 +34,6 @@ export async function awsProgram(): Promise<{ databases: pulumi.Output<Record<st
 }
 
 export function drained<T>(program: () => Promise<T>): () => Promise<T> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
     return async () => {
         const out = await program();

@@ -86,7 +86,7 @@ describe("gcp defects: what a real deploy would get wrong", () => {
         assert.equal(one(result, "gcp:container/cluster:Cluster", "gke-cluster").inputs.network, vpc);
         assert.ok(one(result, "gcp:compute/routerNat:RouterNat", "network-nat"), "the VM and GKE nodes need egress");
         assert.ok(one(result, "gcp:servicenetworking/connection:Connection", "network-psa"), "Cloud SQL needs Private Service Access");
-        const component = one(result, "dbplace:gcp:GcpNetwork", "network");
+        const component = one(result, "dbplace:gcp:Network", "network");
         assert.match(component.parentUrn ?? "", /dbplace:gcp:Shared::shared$/, "the stack network belongs to no database");
         assert.ok(component.aliases.some((a) => a.includes("orders-network")), `aliases: ${component.aliases}`);
         assert.ok(one(result, "gcp:compute/network:Network", "network-vpc").aliases.some((a) => a.includes("orders-network-vpc")));

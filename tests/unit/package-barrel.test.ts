@@ -115,7 +115,7 @@ describe("package: components/index.ts", () => {
                 if (names !== "*" && !names.has(m[1])) continue;
                 const lines = m[2].split("\n");
                 lines.forEach((line, i) => {
-                    const member = /^    (?:readonly )?(\w+)(\??):/.exec(line);
+                    const member = /^ {4}(?:readonly )?(\w+)(\??):/.exec(line);
                     if (!member) return;
                     const where = `${path.relative(ROOT, file)}: ${m[1]}.${member[1]}`;
                     if (!/\*\/\s*$/.test(lines[i - 1] ?? "")) return void problems.push(`${where} has no TSDoc`);

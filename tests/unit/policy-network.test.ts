@@ -77,7 +77,7 @@ table(noPublicIpOnDatabaseVm, [
 const container = (ports: unknown[], extra: Partial<FakeResource> & { props?: Record<string, unknown> } = {}): FakeResource => ({
     type: "docker:index/container:Container", name: "app-master", ...extra, props: { image: "postgres:17", ports, ...(extra.props ?? {}) },
 });
-const DOCKER_OWNED = { parents: ["dbplace:index:Database", "dbplace:docker:DockerDatabase"] };
+const DOCKER_OWNED = { parents: ["dbplace:index:Database", "dbplace:docker:Database"] };
 table(dockerPortsOnLoopback, [
     ["a master published on 127.0.0.1", container([{ internal: 5432, ip: "127.0.0.1" }], DOCKER_OWNED), []],
     ["a web container published on all interfaces", container([{ internal: 8080 }], { props: { image: "nginx" } }), []],

@@ -3,7 +3,6 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { policies, stackPolicies, wideAllowListEntries } from "../../policy/policies";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js");
 const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");

@@ -5,7 +5,7 @@ import { bakedReplicaMaxStaleness } from "../../policy/rules/staleness";
 import { DbplacePolicy } from "../../policy/rules/types";
 import { expectCase, FakeResource, PolicyCase } from "../../policy/testing";
 
-const OWNED = { parents: ["dbplace:index:Database", "dbplace:cluster:ClusterDatabase"] };
+const OWNED = { parents: ["dbplace:index:Database", "dbplace:cluster:Database"] };
 
 function table(policy: DbplacePolicy, cases: PolicyCase[]): void {
     describe(`policy ${policy.name}`, () => {

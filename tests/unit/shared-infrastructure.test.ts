@@ -43,9 +43,9 @@ describe("shared stack infrastructure: one object, built from every spec, passed
             config: { cloud: "gcp", "gcp:project": "acme-test", "gcp:region": "europe-west1", deletionProtection: false, databases: { orders: { placement: "managed" }, jobs: { placement: "cluster", cluster: { create: true, apiAllowedCidrs: ["203.0.113.0/24"] } } } },
         });
         assert.deepEqual(ofType(run, "dbplace:gcp:Shared").map((r) => r.name), ["shared"]);
-        assertSharedPiece(run, "gcp", "dbplace:gcp:GcpNetwork", "network");
+        assertSharedPiece(run, "gcp", "dbplace:gcp:Network", "network");
         assertSharedPiece(run, "gcp", "dbplace:gcp:GkeCluster", "gke");
-        assert.ok(one(run, "dbplace:gcp:GcpNetwork", "network").aliases.some((a) => a.includes("orders-network")));
+        assert.ok(one(run, "dbplace:gcp:Network", "network").aliases.some((a) => a.includes("orders-network")));
     });
 
     it("creates no shared component where nothing is shared", async () => {

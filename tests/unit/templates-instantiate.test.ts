@@ -155,7 +155,7 @@ describe("pulumi new templates", function () {
             const program = require(path.join(work, "index.ts")) as () => Promise<Record<string, unknown>>;
             const run = await runProgram({ project: "orders-db", stack: "staging", config: defaults(file, "orders-db", { placement: "cluster" }), program });
             assert.equal(run.outputs.placement, "cluster");
-            assert.ok(run.resources.some((r) => r.type === "dbplace:cluster:ClusterDatabase"), "placement cluster builds a ClusterDatabase");
+            assert.ok(run.resources.some((r) => r.type === "dbplace:cluster:Database"), "placement cluster builds a ClusterDatabase");
             assert.ok(!run.resources.some((r) => r.type.startsWith("docker:")), "and nothing in Docker");
             assert.match(String(run.outputs.connectionSecret), /^postgresql:\/\//);
         } finally {

@@ -59,7 +59,7 @@ export function wrap(text: string, width: number): string[] {
     for (const paragraph of text.split("\n")) {
         const tokens = paragraph.match(/\S+\s*|\s+/g) ?? [""];
         let line = "";
-        for (let tok of tokens) {
+        for (const tok of tokens) {
             if (len(line) + len(tok.trimEnd()) <= width) {
                 line += tok;
                 continue;

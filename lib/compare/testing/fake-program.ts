@@ -5,8 +5,8 @@ import { resolveStackConfig } from "../../../components/config";
  * A small stand-in for program.ts, used by the compare unit tests: it reads and validates config the
  * same way, then registers a handful of resources per database with the shapes the real placements use
  * (Database facade → children; docker containers on 127.0.0.1, or an RDS instance behind a security
- * group with CloudWatch alarms). No provider code runs, so the tests are fast and independent of the
- * placements other people are still writing.
+ * group with CloudWatch alarms). No provider code runs, so the tests are fast and do not change when a
+ * placement's resources do.
  */
 /** CustomResource is abstract in the SDK's types; the mocks need nothing more than its constructor. */
 class Fake extends pulumi.CustomResource {
@@ -59,7 +59,7 @@ export async function fakeProgram(): Promise<Record<string, unknown>> {
                 ports: [{ internal: 5432, ip: "127.0.0.1" }],
             }, parent));
             if (spec.replicas.kind !== "none") {
-                const replicas = track(new pulumi.ComponentResource("dbplace:docker:DockerReplicas", `${spec.name}-${spec.replicas.kind}`, {}, parent));
+                const replicas = track(new pulumi.ComponentResource("dbplace:docker:Replicas", `${spec.name}-${spec.replicas.kind}`, {}, parent));
                 for (let i = 0; i < spec.replicas.count; i++) {
                     track(new Fake("docker:index/container:Container", `${spec.name}-${spec.replicas.kind}-${i}`, { image: spec.image, ports: [{ internal: 5432, ip: "127.0.0.1" }] }, { parent: replicas }));
                 }

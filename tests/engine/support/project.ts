@@ -1,6 +1,7 @@
 // Shared by the engine-tier files: commands with timings, and the project overlay (lib/deploy/overlay.ts).
 import * as assert from "assert";
 import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 
 export const REPO = path.resolve(__dirname, "../../..");
@@ -44,3 +45,17 @@ export function printTimings(title: string, since: number): void {
 }
 
 export { overlay } from "../../../lib/deploy/overlay";
+
+/**
+ * Packages the lockfile at `sha` pins that the installed tree (this checkout's lockfile) does not pin at
+ * the same version: an old commit runs on this node_modules only when the list is empty. Packages added
+ * since (e.g. dev tools) do not matter to it.
+ */
+export function lockDrift(sha: string): string[] {
+    type Lock = { packages: Record<string, { version?: string }> };
+    const old = JSON.parse(ok(run("git", ["-C", REPO, "show", `${sha}:package-lock.json`]), `git show ${sha}:package-lock.json`).stdout) as Lock;
+    const now = JSON.parse(fs.readFileSync(path.join(REPO, "package-lock.json"), "utf8")) as Lock;
+    return Object.entries(old.packages)
+        .filter(([name, p]) => name !== "" && now.packages[name]?.version !== p.version)
+        .map(([name, p]) => `${name}: ${p.version} → ${now.packages[name]?.version ?? "absent"}`);
+}
