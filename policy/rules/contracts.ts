@@ -1,5 +1,6 @@
 import { PolicyResource } from "@pulumi/policy";
 import { ENGINE_PROFILES } from "../../components/config/engines";
+import { K8S_LABELS } from "../../components/labels";
 import { belongsToDatabase, labelsOf, listing } from "../resource";
 import { DbplaceStackPolicy } from "./types";
 
@@ -86,7 +87,7 @@ export function contractsOf(resources: readonly PolicyResource[]): Contract[] {
             const v = secretValues(props);
             if (!v.uri && !v.username) continue;
             const where = `Secret ${props.metadata?.namespace ?? "?"}/${props.metadata?.name ?? r.name}`;
-            const engine = labelsOf(props)["app.kubernetes.io/name"];
+            const engine = labelsOf(props)[K8S_LABELS.name];
             found.push({ where, urn: r.urn, engine, username: v.username, uris: v.uri ? { uri: v.uri } : {}, caCert: v["ca.crt"] });
             continue;
         }

@@ -299,7 +299,7 @@ describe("local/cluster placement: high availability", () => {
         const files = unsecret(one(result, T.secret, "app-server-secret").inputs.stringData);
         assert.match(files["replication.pgpass"], /^\*:\*:\*:replicator:[A-Za-z0-9]{32}\n$/);
         assert.match(files["replication.verifier"], /^SCRAM-SHA-256\$4096:/);
-        assert.match(files["pg_hba.conf"], /^hostssl  replication  replicator\s+all\s+scram-sha-256$/m);
+        assert.match(files["pg_hba.conf"], /^hostssl {2}replication {2}replicator\s+all\s+scram-sha-256$/m);
         assert.deepEqual(one(result, T.pdb, "app-pdb").inputs.spec.minAvailable, 1);
     });
 
