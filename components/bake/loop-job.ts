@@ -137,8 +137,10 @@ export async function runLoopJob(c: LoopJobConfig, say: (l: string) => void = (l
 }
 
 if (require.main === module) {
-    runLoopJob(loopJobConfig(process.env)).catch((e: Error) => {
-        console.error(`loop: ${e.message}`);
-        process.exit(1);
-    });
+    Promise.resolve()
+        .then(() => runLoopJob(loopJobConfig(process.env)))
+        .catch((e: Error) => {
+            console.error(`loop: ${e.message}`);
+            process.exit(1);
+        });
 }

@@ -17,7 +17,7 @@ log() { echo "[baker-image] $*" >&2; }
 BAKER="$("$REPO/tools/baker/build.sh")"
 NODE="$(command -v node)"
 base_id="$(docker image inspect --format '{{.Id}}' "$BASE")"
-RECIPE="$( (cat "$HERE/baker-image.sh" "$HERE/baker/Dockerfile" "$REPO"/components/bake/*.ts "$BAKER" "$NODE"; echo "$base_id") | sha256sum | cut -c1-16)"
+RECIPE="$( (cat "$HERE/baker-image.sh" "$HERE/baker/Dockerfile" "$REPO"/components/bake/*.ts "$REPO"/components/*.ts "$BAKER" "$NODE"; echo "$base_id") | sha256sum | cut -c1-16)"
 if [ "${1:-}" != "--force" ] && [ "$(docker image inspect --format '{{index .Config.Labels "dbplace.recipe"}}' "$IMAGE" 2>/dev/null || true)" = "$RECIPE" ]; then
   log "$IMAGE is up to date ($RECIPE)"; exit 0
 fi
@@ -25,7 +25,7 @@ fi
 ctx="$(mktemp -d)"
 trap 'rm -rf "$ctx"' EXIT
 log "compiling components/bake"
-(cd "$REPO" && node_modules/.bin/tsc --outDir "$ctx/bake" --rootDir components/bake --module commonjs --target es2022 \
+(cd "$REPO" && node_modules/.bin/tsc --outDir "$ctx/lib" --rootDir components --module commonjs --target es2022 \
   --esModuleInterop --skipLibCheck --types node --typeRoots node_modules/@types components/bake/loop-job.ts)
 cp "$BAKER" "$ctx/dbplace-bake"
 cp "$NODE" "$ctx/node"
