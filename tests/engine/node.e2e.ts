@@ -206,11 +206,16 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
     });
 
     it("4. every exporter answers pg_up 1 on its pod IP", async function () {
-        const pods = kjson(["-n", NS, "get", "pods"]).items.filter((p: { spec: { containers: { name: string }[] } }) =>
-            p.spec.containers.some((c) => c.name === "exporter"));
+        // The bake loop may be rolling the replicas (its first turn after deploy bakes again): ask the pods that
+        // serve, once the roll is done, not the ones on their way out.
+        ok(kubectl(["-n", NS, "rollout", "status", "deployment/app-baked", "--timeout=180s"]), "no roll in progress");
+        type PodItem = { metadata: { name: string; deletionTimestamp?: string }; spec: { containers: { name: string }[] }; status: { podIP: string; conditions?: { type: string; status: string }[] } };
+        const pods = (kjson(["-n", NS, "get", "pods"]).items as PodItem[]).filter((p) =>
+            p.spec.containers.some((c) => c.name === "exporter") && !p.metadata.deletionTimestamp &&
+            p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
         assert.ok(pods.length >= 3, `primary + 2 replicas export metrics (${pods.length})`);
         for (const p of pods) {
-            const port = p.spec.containers.find((c: { name: string }) => c.name === "exporter").ports[0].containerPort;
+            const port = (p.spec.containers.find((c) => c.name === "exporter") as unknown as { ports: { containerPort: number }[] }).ports[0].containerPort;
             const body = await get(`http://${p.status.podIP}:${port}/metrics`);
             assert.match(body, /^pg_up 1$/m, `${p.metadata.name}: pg_up 1`);
         }
@@ -316,6 +321,9 @@ describe("engine tier: the cluster stack on a real node (kubelet, containerd, Po
     it("4d. a bake that cannot push fails its Job with a clear message and leaves the replicas on their image", function () {
         const deploy = () => kjson(["-n", NS, "get", "deployment", "app-baked"]);
         const before = deploy();
+        // New data, so the turn must bake (an unchanged dump would end the turn before the push).
+        const w = psqlPod(CLIENT_NS, "writer", app.connectionSecret, `INSERT INTO loop_marks VALUES ('unpushed'); SELECT 1`, app.caCert);
+        assert.equal(w.code, 0, w.stderr);
         // The loop's own Job, pointed at a port of the node's bridge where nothing listens.
         const cron = kjson(["-n", NS, "get", "cronjob", "app-rebake"]);
         const template = cron.spec.jobTemplate.spec.template;
