@@ -6,11 +6,8 @@
  * state to the new tokens without touching a resource. Run through tools/engine/run.sh.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { FORMER_TYPES } from "../../components/renames";
-import { lockDrift, ok, overlay, printTimings, REPO, run } from "./support/project";
+import { ok, olderCheckout, printTimings, run } from "./support/project";
 
 /** The last commit before the renames. */
 const BEFORE_RENAMES = "9030dc5f776125ec522b35b584e9db3297476dc0";
@@ -23,21 +20,9 @@ interface Step {
 
 describe("engine tier: a docker stack deployed under the former type tokens previews with no changes", function () {
     const started = Date.now();
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "dbplace-renames-"));
-    const old = path.join(work, "old");
-    const backend = `file://${path.join(work, "state")}`;
-    let current = "";
+    const side = olderCheckout("dbplace-renames-", BEFORE_RENAMES, "renames-e2e");
     let deployed = new Map<string, string>();
-    const env = (project: string): NodeJS.ProcessEnv => ({
-        ...process.env,
-        PULUMI_BACKEND_URL: backend,
-        DBPLACE_PROJECT_DIR: project,
-        PULUMI_CONFIG_PASSPHRASE: "renames-e2e",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-    });
-    const stackCli = (root: string, project: string, args: string[]) =>
-        run(path.join(REPO, "node_modules/.bin/ts-node"), ["-T", path.join(root, "scripts/stack.ts"), ...args], { cwd: project, env: env(project) });
-    const pulumi = (project: string, args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive"], { cwd: project, env: env(project) });
+    const pulumi = (project: string, args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive"], { cwd: project, env: side.env(project) });
     /** URN → provider ID (components have none) of every resource in the state. */
     const state = (project: string): Map<string, string> =>
         new Map(
@@ -60,13 +45,8 @@ describe("engine tier: a docker stack deployed under the former type tokens prev
     before(function () {
         this.timeout(300000);
         assert.ok(process.env.DBPLACE_ENGINE_BIN, "run through tools/engine/run.sh (sources tools/engine/env.sh)");
-        fs.mkdirSync(path.join(work, "state"));
-        const sha = ok(run("git", ["-C", REPO, "rev-parse", "--verify", `${BEFORE_RENAMES}^{commit}`]), `git rev-parse ${BEFORE_RENAMES}`).stdout.trim();
-        ok(run("git", ["-C", REPO, "worktree", "add", "--detach", old, sha]), `git worktree add ${sha}`);
-        assert.deepEqual(lockDrift(sha), [], "the old commit's packages are installed here: node_modules is shared");
-        fs.symlinkSync(path.join(REPO, "node_modules"), path.join(old, "node_modules"));
-        fs.writeFileSync(
-            path.join(old, "stacks", `Pulumi.${STACK}.yaml`),
+        side.checkout(
+            STACK,
             `config:
   dbplace:cloud: local
   dbplace:placement: docker
@@ -84,18 +64,15 @@ describe("engine tier: a docker stack deployed under the former type tokens prev
     after(function () {
         this.timeout(300000);
         try {
-            if (current) stackCli(REPO, current, ["down", STACK]);
-            else stackCli(old, old, ["down", STACK]);
+            side.cleanup(STACK);
         } finally {
-            run("git", ["-C", REPO, "worktree", "remove", "--force", old]);
-            if (process.env.KEEP_TMP !== "1") fs.rmSync(work, { recursive: true, force: true });
             printTimings("renames engine tier", started);
         }
     });
 
     it("1. the old code deploys the stack under the former tokens", function () {
-        ok(stackCli(old, old, ["up", STACK]), "old npm run up");
-        deployed = state(old);
+        ok(side.cli("old", ["up", STACK]), "old npm run up");
+        deployed = state(side.old);
         const urns = [...deployed.keys()];
         for (const token of ["dbplace:docker:DockerDatabase", "dbplace:docker:DockerBakedReplicas", "dbplace:docker:DockerStreamingReplicas"]) {
             assert.ok(
@@ -106,10 +83,7 @@ describe("engine tier: a docker stack deployed under the former type tokens prev
     });
 
     it("2. the current code previews it with no create, delete, replace or update", function () {
-        const o = overlay("dbplace-renames-new-", [path.join(old, "stacks", `Pulumi.${STACK}.yaml`)]);
-        fs.rmSync(path.join(o.work, "state"), { recursive: true });
-        current = o.project;
-        const preview = pulumi(current, ["preview", "--expect-no-changes", "--json"]);
+        const preview = pulumi(side.upgrade(STACK), ["preview", "--expect-no-changes", "--json"]);
         const steps: Step[] = (JSON.parse(preview.stdout).steps ?? []) as Step[];
         const changed = steps.filter((s) => s.op !== "same");
         assert.deepEqual(
@@ -125,8 +99,8 @@ describe("engine tier: a docker stack deployed under the former type tokens prev
     });
 
     it("3. pulumi up moves the state to the current tokens, every resource keeping its ID", function () {
-        ok(pulumi(current, ["up", "--yes", "--skip-preview"]), "current pulumi up");
-        const after = state(current);
+        ok(pulumi(side.current, ["up", "--yes", "--skip-preview"]), "current pulumi up");
+        const after = state(side.current);
         const urns = [...after.keys()];
         for (const token of Object.values(FORMER_TYPES))
             assert.ok(!urns.some((u) => u.includes(`${token}::`) || u.includes(`${token}$`)), `${token} is still in the state`);

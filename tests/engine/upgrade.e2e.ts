@@ -7,10 +7,9 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ROLES } from "../../components/security/postgres";
-import { lockDrift, ok, overlay, printTimings, REPO, run, Run } from "./support/project";
+import { ok, olderCheckout, printTimings, run, Run } from "./support/project";
 
 /** The last commit before d368784 ("application, monitor and replication roles, … TLS"). */
 const BEFORE_ROLES = "278d2f3e9f0f3e97046c1ec36b3e940f1620443c";
@@ -20,27 +19,16 @@ interface Contract { host: string; port: number; username: string; connectionSec
 
 describe("engine tier: a docker stack deployed before roles and TLS upgrades with npm run up", function () {
     const started = Date.now();
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "dbplace-upgrade-"));
-    const old = path.join(work, "old");
-    const backend = `file://${path.join(work, "state")}`;
-    const caFile = path.join(work, "root.crt");
-    let current = "";
+    const side = olderCheckout("dbplace-upgrade-", BEFORE_ROLES, "upgrade-e2e");
+    const caFile = path.join(side.work, "root.crt");
     let oldContract: Contract;
-    const env = (project: string): NodeJS.ProcessEnv => ({ ...process.env, PULUMI_BACKEND_URL: backend, DBPLACE_PROJECT_DIR: project, PULUMI_CONFIG_PASSPHRASE: "upgrade-e2e" });
-    const stackCli = (root: string, project: string, args: string[]) =>
-        run(path.join(REPO, "node_modules/.bin/ts-node"), ["-T", path.join(root, "scripts/stack.ts"), ...args], { cwd: project, env: env(project) });
     const psql = (uri: string, sql: string): Run =>
         run("psql", ["-XAtq", "-v", "ON_ERROR_STOP=1", uri, "-c", sql], { env: { ...process.env, PGCONNECT_TIMEOUT: "5", PGSSLROOTCERT: caFile } });
 
     before(function () {
         this.timeout(300000);
         assert.ok(process.env.DBPLACE_ENGINE_BIN, "run through tools/engine/run.sh (sources tools/engine/env.sh)");
-        fs.mkdirSync(path.join(work, "state"));
-        // A clean clone has the whole history; the old commit's dependencies are the same lockfile's.
-        ok(run("git", ["-C", REPO, "worktree", "add", "--detach", old, BEFORE_ROLES]), `git worktree add ${BEFORE_ROLES}`);
-        assert.deepEqual(lockDrift(BEFORE_ROLES), [], "the old commit's packages are installed here: node_modules is shared");
-        fs.symlinkSync(path.join(REPO, "node_modules"), path.join(old, "node_modules"));
-        fs.writeFileSync(path.join(old, "stacks", `Pulumi.${STACK}.yaml`), `config:
+        side.checkout(STACK, `config:
   dbplace:cloud: local
   dbplace:placement: docker
   dbplace:engineVersion: "15"
@@ -54,18 +42,15 @@ describe("engine tier: a docker stack deployed before roles and TLS upgrades wit
     after(function () {
         this.timeout(300000);
         try {
-            if (current) stackCli(REPO, current, ["down", STACK]);
-            else stackCli(old, old, ["down", STACK]);
+            side.cleanup(STACK);
         } finally {
-            run("git", ["-C", REPO, "worktree", "remove", "--force", old]);
-            if (process.env.KEEP_TMP !== "1") fs.rmSync(work, { recursive: true, force: true });
             printTimings("upgrade engine tier", started);
         }
     });
 
     it("1. the old code deploys; the application writes as the superuser it was handed, in cleartext", function () {
-        ok(stackCli(old, old, ["up", STACK]), "old npm run up");
-        oldContract = JSON.parse(ok(stackCli(old, old, ["outputs", STACK]), "old outputs").stdout).app;
+        ok(side.cli("old", ["up", STACK]), "old npm run up");
+        oldContract = JSON.parse(ok(side.cli("old", ["outputs", STACK]), "old outputs").stdout).app;
         assert.doesNotMatch(oldContract.connectionSecret, /sslmode/, "before: no TLS in the string");
         const w = psql(oldContract.connectionSecret, [
             "CREATE TABLE orders (id serial PRIMARY KEY, item text)",
@@ -79,14 +64,12 @@ describe("engine tier: a docker stack deployed before roles and TLS upgrades wit
 
     it("2. the current code's npm run up upgrades the same stack in place", function () {
         // The stack file as the old run left it (its encryption salt), in a project of the current sources.
-        const o = overlay("dbplace-upgrade-new-", [path.join(old, "stacks", `Pulumi.${STACK}.yaml`)]);
-        fs.rmSync(path.join(o.work, "state"), { recursive: true });
-        current = o.project;
-        ok(stackCli(REPO, current, ["up", STACK]), "current npm run up");
+        side.upgrade(STACK);
+        ok(side.cli("current", ["up", STACK]), "current npm run up");
     });
 
     it("3. every row is kept, and the application role owns and writes what the superuser created", function () {
-        const app: Contract = JSON.parse(ok(stackCli(REPO, current, ["outputs", STACK]), "outputs").stdout).app;
+        const app: Contract = JSON.parse(ok(side.cli("current", ["outputs", STACK]), "outputs").stdout).app;
         assert.equal(app.username, ROLES.app);
         assert.match(app.connectionSecret, /sslmode=verify-full/);
         fs.writeFileSync(caFile, app.caCert ?? "");
@@ -100,7 +83,7 @@ describe("engine tier: a docker stack deployed before roles and TLS upgrades wit
     });
 
     it("4. the superuser's old credentials no longer log in over the network, with TLS or without", function () {
-        const app: Contract = JSON.parse(ok(stackCli(REPO, current, ["outputs", STACK]), "outputs").stdout).app;
+        const app: Contract = JSON.parse(ok(side.cli("current", ["outputs", STACK]), "outputs").stdout).app;
         const before = new URL(oldContract.connectionSecret);
         for (const mode of ["disable", "require"]) {
             // The master was re-created on a new published port: the old login, at today's address.
@@ -116,7 +99,7 @@ describe("engine tier: a docker stack deployed before roles and TLS upgrades wit
     });
 
     it("5. the baked replica serves after the upgrade, over verified TLS", function () {
-        const app: Contract = JSON.parse(ok(stackCli(REPO, current, ["outputs", STACK]), "outputs").stdout).app;
+        const app: Contract = JSON.parse(ok(side.cli("current", ["outputs", STACK]), "outputs").stdout).app;
         const r = psql(app.readConnectionSecret, "SELECT current_setting('transaction_read_only')");
         assert.equal(r.stdout.trim(), "on", r.out);
     });
