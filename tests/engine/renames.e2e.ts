@@ -22,7 +22,8 @@ describe("engine tier: a docker stack deployed under the former type tokens prev
     const started = Date.now();
     const side = olderCheckout("dbplace-renames-", BEFORE_RENAMES, "renames-e2e");
     let deployed = new Map<string, string>();
-    const pulumi = (project: string, args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive"], { cwd: project, env: side.env(project) });
+    const pulumi = (project: string, args: string[]) =>
+        run("pulumi", [...args, "--stack", STACK, "--non-interactive"], { cwd: project, env: side.env(project) });
     /** URN → provider ID (components have none) of every resource in the state. */
     const state = (project: string): Map<string, string> =>
         new Map(
