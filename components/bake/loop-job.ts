@@ -81,7 +81,7 @@ export function contentDigest(file: string): string {
 const SA = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** PATCH (or GET, without a body) the Deployment through the API server with the pod's own ServiceAccount (allowed: get/patch on that one Deployment). */
-export function patchDeployment(namespace: string, name: string, body: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number; text: string }> {
+export function deploymentApi(namespace: string, name: string, body: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number; text: string }> {
     const host = env.KUBERNETES_SERVICE_HOST;
     const port = env.KUBERNETES_SERVICE_PORT ?? "443";
     if (!host) return Promise.reject(new BakeError("roll", "not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is unset); cannot roll the replicas."));
@@ -108,7 +108,7 @@ export function patchDeployment(namespace: string, name: string, body: string | 
 export async function runLoopJob(c: LoopJobConfig, say: (l: string) => void = (l) => console.log(l)): Promise<{ ref?: string; digest?: string; rolled: boolean }> {
     const content = contentDigest(c.dump);
     if (c.deployment) {
-        const g = await patchDeployment(c.deployment.namespace, c.deployment.name, undefined);
+        const g = await deploymentApi(c.deployment.namespace, c.deployment.name, undefined);
         const baked = g.status === 200 ? (JSON.parse(g.text) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }).spec?.template?.metadata?.annotations : undefined;
         if (baked?.[LOOP_ANNOTATIONS.content] === content) {
             say(`loop: unchanged: the dump holds the same data as the replicas' bake (${baked[LOOP_ANNOTATIONS.image]}); nothing baked, pushed or rolled`);
@@ -124,7 +124,7 @@ export async function runLoopJob(c: LoopJobConfig, say: (l: string) => void = (l
     });
     say(`loop: pushed ${r.ref} and ${c.repository}:${CURRENT_TAG}`);
     if (!c.deployment) return { ref: r.ref, digest: r.digest, rolled: false };
-    const p = await patchDeployment(c.deployment.namespace, c.deployment.name, rollPatch(r.digest, r.ref, content));
+    const p = await deploymentApi(c.deployment.namespace, c.deployment.name, rollPatch(r.digest, r.ref, content));
     // The first bake runs before its Deployment exists; the Deployment then starts from :current.
     if (p.status === 404) {
         say(`loop: no Deployment ${c.deployment.namespace}/${c.deployment.name} yet; it will start from ${c.repository}:${CURRENT_TAG}`);
